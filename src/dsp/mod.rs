@@ -1,0 +1,3 @@
+//! Signal processing. No UI or model types here: everything is plain slices and numbers.
+
+pub mod minmax;

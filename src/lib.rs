@@ -1,0 +1,11 @@
+//! CardioPPG Review: the library behind the `cardioppg` desktop app and CLI.
+//!
+//! Data flows one way: [`io`] (files → [`io::Recording`]) → [`dsp`] (beats, cycles, display
+//! decimation) → model → explain → [`analysis`] → [`ui`] / report. `io` and `dsp` never see
+//! egui or burn types, so they can be tested, fuzzed and reused headless.
+
+pub mod analysis;
+pub mod dsp;
+pub mod io;
+#[cfg(feature = "gui")]
+pub mod ui;

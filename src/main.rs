@@ -1,0 +1,137 @@
+//! `cardioppg`: the desktop app and its command line. A thin layer over the library; errors
+//! reach the user through anyhow with the reader's own message (file and field).
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use cardioppg::io::{self, NpyLayout, OpenOptions, Recording};
+
+#[derive(Parser)]
+#[command(name = "cardioppg", version, about = "CardioPPG Review: review PPG recordings with a PPG-to-ECG network")]
+#[command(args_conflicts_with_subcommands = true)]
+struct Cli {
+    /// Recording to open in the app (default: a bundled sample).
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    open: OpenArgs,
+    #[command(subcommand)]
+    command: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Print what a recording holds: format, header fields, channels, annotations.
+    Info {
+        file: PathBuf,
+        #[command(flatten)]
+        open: OpenArgs,
+    },
+}
+
+#[derive(clap::Args, Clone, Default)]
+struct OpenArgs {
+    /// Sample rate in Hz for files that do not store one (NumPy, CSV without a time column).
+    #[arg(long)]
+    rate: Option<f64>,
+    /// Layout of a 2-D NumPy array.
+    #[arg(long, value_enum, default_value_t = LayoutArg::Auto)]
+    npy_layout: LayoutArg,
+    /// CSV columns to load, by header name (comma-separated; default: every numeric column).
+    #[arg(long, value_delimiter = ',')]
+    columns: Option<Vec<String>>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Default)]
+enum LayoutArg {
+    #[default]
+    Auto,
+    Channels,
+    Segments,
+}
+
+impl OpenArgs {
+    fn options(&self) -> OpenOptions {
+        OpenOptions {
+            sample_rate_hz: self.rate,
+            npy_layout: match self.npy_layout {
+                LayoutArg::Auto => NpyLayout::Auto,
+                LayoutArg::Channels => NpyLayout::Channels,
+                LayoutArg::Segments => NpyLayout::Segments,
+            },
+            csv_columns: self.columns.clone(),
+        }
+    }
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Cmd::Info { file, open }) => {
+            let recording = io::open_with(&file, &open.options())?;
+            print!("{}", describe(&recording));
+            Ok(())
+        }
+        None => run_app(cli.file.or_else(io::samples::default_sample), cli.open.options()),
+    }
+}
+
+fn run_app(initial: Option<PathBuf>, options: OpenOptions) -> Result<()> {
+    let native_options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default().with_title("CardioPPG Review").with_inner_size([1400.0, 900.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "CardioPPG Review",
+        native_options,
+        Box::new(move |cc| Ok(Box::new(cardioppg::ui::ReviewApp::new(&cc.egui_ctx, initial, options)))),
+    )
+    .map_err(|e| anyhow::anyhow!("{e}"))
+    .context("starting the window")
+}
+
+/// The facts `info` prints, the same the app shows.
+fn describe(recording: &Recording) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let meta = &recording.metadata;
+    let _ = writeln!(out, "File:        {}", recording.source_path.display());
+    let _ = writeln!(out, "Format:      {}", recording.format);
+    let _ = writeln!(out, "Patient:     {}", if meta.patient.is_empty() { "(not stated)" } else { &meta.patient });
+    let _ = writeln!(out, "Recording:   {}", if meta.recording.is_empty() { "(not stated)" } else { &meta.recording });
+    for (name, value) in &meta.fields {
+        let _ = writeln!(out, "  {name}: {value}");
+    }
+    let start = meta.start.map_or("(not stated)".to_string(), |s| s.to_string());
+    let _ = writeln!(out, "Start:       {start}");
+    let _ = writeln!(out, "Duration:    {:.3} s", recording.duration_secs());
+    let _ = writeln!(out, "Channels:    {}", recording.channels.len());
+    let _ = writeln!(out, "  {:>2}  {:<16} {:<20} {:<6} {:>16} {:>10} {:>7}", "#", "label", "role", "unit", "rate", "samples", "gaps");
+    for (i, c) in recording.channels.iter().enumerate() {
+        let rate = format!("{} Hz{}", c.sample_rate_hz, if c.sample_rate_assumed { " (assumed)" } else { "" });
+        let _ = writeln!(
+            out,
+            "  {:>2}  {:<16} {:<20} {:<6} {:>16} {:>10} {:>6.2}%",
+            i + 1,
+            c.label,
+            c.role.to_string(),
+            c.unit,
+            rate,
+            c.samples.len(),
+            100.0 * c.nan_fraction()
+        );
+    }
+    let _ = writeln!(out, "Annotations: {}", recording.annotations.len());
+    for a in recording.annotations.iter().take(20) {
+        let duration = a.duration_secs.map_or(String::new(), |d| format!(" ({d} s)"));
+        let _ = writeln!(out, "  {:>10.3} s{duration}  {}", a.onset_secs, a.text);
+    }
+    if recording.annotations.len() > 20 {
+        let _ = writeln!(out, "  … {} more", recording.annotations.len() - 20);
+    }
+    for notice in &recording.notices {
+        let _ = writeln!(out, "Notice:      {notice}");
+    }
+    out
+}
