@@ -23,14 +23,19 @@ pub fn detect_role(label: &str) -> ChannelRole {
     if has_word("mlii") || has_word("ml2") {
         return ChannelRole::Ecg { lead: Some("II".into()) };
     }
-    let lead = words.iter().rev().find_map(|w| lead_name(w)).or_else(|| {
-        // "ECG2", "ECGII" glue the lead to the word.
-        words.iter().find_map(|w| w.strip_prefix("ecg").or_else(|| w.strip_prefix("ekg")).and_then(|rest| lead_name(rest).or_else(|| roman_from_digit(rest))))
+    // "ECG2", "ECGII" glue the lead to the word.
+    let glued_lead = words.iter().find_map(|w| {
+        let rest = w.strip_prefix("ecg").or_else(|| w.strip_prefix("ekg"))?;
+        lead_name(rest).or_else(|| roman_from_digit(rest))
     });
+    if glued_lead.is_some() {
+        return ChannelRole::Ecg { lead: glued_lead };
+    }
+    let lead = words.iter().rev().find_map(|w| lead_name(w));
     // A bare lead name is an ECG only when it is the whole label ("II", "V5", "aVR"):
     // "I" alone inside a longer label ("Resp I") is not a lead.
-    let bare_lead = words.len() == 1 && lead_name(words[0]).is_some();
-    if ecg_word || bare_lead || (lead.is_some() && words.iter().any(|w| *w == "lead")) {
+    let bare_lead = words.len() == 1 && lead.is_some();
+    if ecg_word || bare_lead || (lead.is_some() && words.contains(&"lead")) {
         return ChannelRole::Ecg { lead };
     }
     ChannelRole::Other
