@@ -107,12 +107,13 @@ fn describe(recording: &Recording) -> String {
     let _ = writeln!(out, "Start:       {start}");
     let _ = writeln!(out, "Duration:    {:.3} s", recording.duration_secs());
     let _ = writeln!(out, "Channels:    {}", recording.channels.len());
-    let _ = writeln!(out, "  {:>2}  {:<16} {:<20} {:<6} {:>16} {:>10} {:>7}", "#", "label", "role", "unit", "rate", "samples", "gaps");
+    let label_width = recording.channels.iter().map(|c| c.label.chars().count()).max().unwrap_or(5).max(5);
+    let _ = writeln!(out, "  {:>2}  {:<label_width$} {:<20} {:<6} {:>16} {:>10} {:>7}", "#", "label", "role", "unit", "rate", "samples", "gaps");
     for (i, c) in recording.channels.iter().enumerate() {
         let rate = format!("{} Hz{}", c.sample_rate_hz, if c.sample_rate_assumed { " (assumed)" } else { "" });
         let _ = writeln!(
             out,
-            "  {:>2}  {:<16} {:<20} {:<6} {:>16} {:>10} {:>6.2}%",
+            "  {:>2}  {:<label_width$} {:<20} {:<6} {:>16} {:>10} {:>6.2}%",
             i + 1,
             c.label,
             c.role.to_string(),

@@ -290,7 +290,7 @@ fn npy_cases() -> Vec<Broken> {
     let file = "excerpt_f64.npy";
     let good = read(file);
     let header_len = u16::from_le_bytes([good[8], good[9]]) as usize;
-    let header = String::from_utf8(good[10..10 + header_len].to_vec()).unwrap();
+    let header = String::from_utf8(good[10..10 + header_len].to_vec()).unwrap().trim_end().to_string();
     let with_header = |new: &str| {
         let mut h = new.to_string();
         while (10 + h.len() + 1) % 64 != 0 {
@@ -310,9 +310,9 @@ fn npy_cases() -> Vec<Broken> {
     let mut non_utf8 = good.clone();
     non_utf8[12] = 0xff;
     vec![
-        one("empty", Vec::new(), "npy"),
+        one("empty", Vec::new(), "file"),
         one("truncated in the header", good[..20].to_vec(), "npy header"),
-        one("truncated in the data", good[..good.len() - 100].to_vec(), "shape"),
+        one("truncated in the data", good[..good.len() - 100].to_vec(), "npy data"),
         one("huge shape", shape("(2, 999999999999)"), "shape"),
         one("zero-length axis", shape("(0, 1250)"), "shape"),
         one("negative shape", shape("(2, -1250)"), "shape"),
@@ -337,12 +337,12 @@ fn csv_cases() -> Vec<Broken> {
     let header_end = good.iter().position(|&b| b == b'\n').unwrap();
     vec![
         one("empty", Vec::new(), "file"),
-        one("truncated mid-row", good[..good.len() - 7].to_vec(), "row"),
+        one("truncated mid-row", good[..good.len() - 17].to_vec(), "row"),
         one("header only", good[..=header_end].to_vec(), "data rows"),
         one("non-UTF-8 label", non_utf8, "header"),
         one("binary garbage", read("excerpt_f64.npy")[10..].to_vec(), ""),
         one("non-monotonic time", {
-            let text = String::from_utf8(good.clone()).unwrap().replacen("\n0.016,", "\n0.001,", 1);
+            let text = String::from_utf8(good.clone()).unwrap().replacen("\n0.016000,", "\n0.001000,", 1);
             text.into_bytes()
         }, "time_s"),
         broken(&format!("{file}: truncated gzip"), vec![("excerpt.csv.gz".into(), bad_gz)], "gzip"),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
 use egui::{Color32, RichText};
-use egui_plot::{Line, Plot};
+use egui_plot::{Line, Plot, VLine};
 
 use super::worker::{Command, Event, Worker};
 use crate::analysis::Analysis;
@@ -13,6 +13,7 @@ use crate::io::{ChannelRole, OpenOptions, RoleSource};
 
 /// Seconds shown when a recording opens: an ECG strip's worth, or all of a short file.
 const INITIAL_WINDOW_SECS: f64 = 20.0;
+const ANNOTATION_COLOR: Color32 = Color32::from_rgb(200, 150, 0);
 
 enum Status {
     Idle,
@@ -26,6 +27,8 @@ pub struct ReviewApp {
     status: Status,
     file_dialog: Option<Receiver<Option<PathBuf>>>,
     open_options: OpenOptions,
+    /// A time the user asked to see (annotation clicked): the plots centre on it next frame.
+    jump_to_secs: Option<f64>,
 }
 
 impl ReviewApp {
@@ -34,7 +37,7 @@ impl ReviewApp {
     pub fn new(ctx: &egui::Context, initial: Option<PathBuf>, open_options: OpenOptions) -> Self {
         let repaint = ctx.clone();
         let worker = Worker::spawn(move || repaint.request_repaint());
-        let app = ReviewApp { worker, analysis: None, status: Status::Idle, file_dialog: None, open_options };
+        let app = ReviewApp { worker, analysis: None, status: Status::Idle, file_dialog: None, open_options, jump_to_secs: None };
         if let Some(path) = initial {
             app.open(path);
         }
@@ -160,14 +163,23 @@ impl ReviewApp {
             ui.label(format!("Patient: {}", recording.metadata.patient));
         }
         if !recording.annotations.is_empty() {
-            ui.label(format!("Annotations: {}", recording.annotations.len()));
+            egui::CollapsingHeader::new(format!("Annotations ({})", recording.annotations.len())).default_open(true).show(ui, |ui| {
+                egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
+                    for annotation in &recording.annotations {
+                        let text = format!("{:>8.2} s  {}", annotation.onset_secs, annotation.text);
+                        if ui.link(text).on_hover_text("Show this moment").clicked() {
+                            self.jump_to_secs = Some(annotation.onset_secs);
+                        }
+                    }
+                });
+            });
         }
         for notice in &recording.notices {
             ui.label(RichText::new(format!("ⓘ {notice}")).small());
         }
     }
 
-    fn plots(&self, ui: &mut egui::Ui) {
+    fn plots(&mut self, ui: &mut egui::Ui) {
         let Some(analysis) = self.analysis.clone() else {
             ui.centered_and_justified(|ui| ui.label("Open a recording (File → Open…, or drop a file here)."));
             return;
@@ -177,6 +189,7 @@ impl ReviewApp {
         let height = ((ui.available_height() - 28.0 * count) / count).max(90.0);
         let link = egui::Id::unique("channel-time-axis");
         let window_secs = recording.duration_secs().min(INITIAL_WINDOW_SECS).max(1.0);
+        let jump_to_secs = self.jump_to_secs.take();
         egui::ScrollArea::vertical().show(ui, |ui| {
             for (i, channel) in recording.channels.iter().enumerate() {
                 let unit = if channel.unit.is_empty() { "no unit" } else { &channel.unit };
@@ -192,11 +205,19 @@ impl ReviewApp {
                     .allow_scroll([true, false])
                     .x_axis_label("time (s)")
                     .show(ui, |plot_ui| {
+                        if let Some(t) = jump_to_secs {
+                            let width = plot_ui.plot_bounds().width();
+                            plot_ui.set_plot_bounds_x(t - width / 2.0..=t + width / 2.0);
+                        }
                         let bounds = plot_ui.plot_bounds();
                         let width_px = plot_ui.transform().frame().width().max(100.0) as usize;
                         let color = role_color(&channel.role);
                         for points in pyramid.polylines(&channel.samples, channel.sample_rate_hz, bounds.min()[0], bounds.max()[0], width_px * 2) {
                             plot_ui.line(Line::new(channel.label.clone(), points).color(color).width(1.2));
+                        }
+                        // The file's own annotations, hoverable by name, on every channel.
+                        for annotation in &recording.annotations {
+                            plot_ui.vline(VLine::new(annotation.text.clone(), annotation.onset_secs).color(ANNOTATION_COLOR).width(1.0));
                         }
                     });
             }
