@@ -508,7 +508,7 @@ mod tests {
 
     #[test]
     fn opens_every_mimic_perform_record_and_matches_the_csv_excerpt() {
-        let shared = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data");
+        let Some(shared) = crate::io::samples::shared_data_dir() else { return };
         let root = shared.join("mimic-perform-af");
         let mut opened = 0;
         for folder in ["mimic_perform_af_wfdb", "mimic_perform_non_af_wfdb"] {
