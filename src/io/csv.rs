@@ -113,7 +113,8 @@ fn parse(path: &Path, text: &[u8], options: &OpenOptions) -> ReadResult<Recordin
         .iter()
         .map(|f| std::str::from_utf8(f).map(|s| s.trim().to_string()));
     let names = names.collect::<Result<Vec<_>, _>>();
-    let names = names.map_err(|_| ReadError::new(path, "header row (row 1)", ReadErrorKind::NotText))?;
+    let names =
+        names.map_err(|_| ReadError::new(path, "header row (row 1)", ReadErrorKind::NotText))?;
     if names.iter().all(|n| n.parse::<f64>().is_ok()) {
         let why = "the first row holds numbers; a header row naming the columns is required";
         return invalid(path, "header row", header, why);
@@ -532,6 +533,9 @@ mod tests {
 
     #[test]
     fn app_samples_open_at_125_hz() {
+        if crate::io::samples::shared_data_dir().is_none() {
+            return;
+        }
         let paths = files("app-samples", ".csv");
         assert_eq!(paths.len(), 5);
         for path in paths {
@@ -551,6 +555,9 @@ mod tests {
 
     #[test]
     fn all_53_bidmc_records_open_with_pleth_and_lead_ii() {
+        if crate::io::samples::shared_data_dir().is_none() {
+            return;
+        }
         let paths = files("bidmc/bidmc_csv", "_Signals.csv.gz");
         assert_eq!(paths.len(), 53);
         for path in &paths {
@@ -588,6 +595,9 @@ mod tests {
 
     #[test]
     fn neurokit_resting_file_without_time_column_takes_an_assumed_or_given_rate() {
+        if crate::io::samples::shared_data_dir().is_none() {
+            return;
+        }
         let path = format!("{DATA}/neurokit2-bio-resting/bio_resting_5min_100hz.csv");
         let rec = CsvReader
             .read(Path::new(&path), &OpenOptions::default())

@@ -230,10 +230,14 @@ fn check_header(path: &Path, bytes: &[u8]) -> ReadResult<Checked> {
         // The crate names a rejected key only in its message ("illegal value for key shape"); a
         // syntax error echoes the whole header, so only that phrasing names a field.
         let message = e.to_string();
-        let field = [("shape", "npy header: shape"), ("descr", "npy header: dtype"), ("fortran_order", "npy header: fortran_order")]
-            .into_iter()
-            .find(|(key, _)| message.contains(&format!("for key {key}")))
-            .map_or("npy header", |(_, field)| field);
+        let field = [
+            ("shape", "npy header: shape"),
+            ("descr", "npy header: dtype"),
+            ("fortran_order", "npy header: fortran_order"),
+        ]
+        .into_iter()
+        .find(|(key, _)| message.contains(&format!("for key {key}")))
+        .map_or("npy header", |(_, field)| field);
         ReadError::invalid(path, field, String::from_utf8_lossy(dict).trim(), message)
     })?;
 
@@ -318,9 +322,8 @@ mod tests {
     /// A `.npy` file as numpy writes it (version 1.0, header padded to 64 bytes).
     fn npy(descr: &str, fortran: bool, shape: &str, data: &[u8]) -> Vec<u8> {
         let order = if fortran { "True" } else { "False" };
-        let mut dict =
-            format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}")
-                .into_bytes();
+        let dict = format!("{{'descr': '{descr}', 'fortran_order': {order}, 'shape': {shape}, }}");
+        let mut dict = dict.into_bytes();
         dict.resize((10 + dict.len() + 1).div_ceil(64) * 64 - 11, b' ');
         dict.push(b'\n');
         let mut out = b"\x93NUMPY\x01\x00".to_vec();
@@ -332,56 +335,64 @@ mod tests {
     fn f32s(values: &[f32]) -> Vec<u8> {
         values.iter().flat_map(|v| v.to_le_bytes()).collect()
     }
-    fn read(bytes: &[u8], options: &OpenOptions) -> ReadResult<Recording> {
-        read_bytes(Path::new("x.npy"), bytes, options)
-    }
-    fn with(npy_layout: NpyLayout, sample_rate_hz: Option<f64>) -> OpenOptions {
-        OpenOptions {
+    fn read(
+        bytes: &[u8],
+        npy_layout: NpyLayout,
+        sample_rate_hz: Option<f64>,
+    ) -> ReadResult<Recording> {
+        let options = OpenOptions {
             npy_layout,
             sample_rate_hz,
             ..OpenOptions::default()
-        }
+        };
+        read_bytes(Path::new("x.npy"), bytes, &options)
+    }
+    /// Label, role, rate and samples of every channel, for one-line asserts.
+    fn summary(rec: &Recording) -> Vec<String> {
+        let one = |c: &Channel| {
+            let assumed = if c.sample_rate_assumed {
+                " assumed"
+            } else {
+                ""
+            };
+            format!(
+                "{} {} {} Hz{assumed} {:?}",
+                c.label, c.role, c.sample_rate_hz, c.samples
+            )
+        };
+        rec.channels.iter().map(one).collect()
     }
 
     #[test]
     fn one_dimensional_f32_is_one_ppg_channel_at_an_assumed_rate() {
-        let rec = read(
-            &npy("<f4", false, "(4,)", &f32s(&[1.0, 2.0, 3.0, f32::INFINITY])),
-            &OpenOptions::default(),
-        )
-        .unwrap();
-        let ppg = &rec.channels[0];
+        let file = npy("<f4", false, "(4,)", &f32s(&[1.0, 2.0, 3.0, f32::INFINITY]));
+        let rec = read(&file, NpyLayout::Auto, None).unwrap();
         assert_eq!(
-            (rec.channels.len(), ppg.label.as_str(), &ppg.role),
-            (1, "PPG", &ChannelRole::Ppg)
+            (summary(&rec), rec.format),
+            (
+                vec!["PPG PPG 125 Hz assumed [1.0, 2.0, 3.0, NaN]".to_string()],
+                Format::Npy
+            )
         );
-        assert_eq!(
-            (ppg.sample_rate_hz, ppg.sample_rate_assumed, rec.format),
-            (125.0, true, Format::Npy)
-        );
-        assert_eq!(&ppg.samples[..3], &[1.0, 2.0, 3.0]);
-        assert!(ppg.samples[3].is_nan());
         assert!(
-            rec.notices.iter().any(|n| n.contains("125 Hz assumed")),
+            rec.notices[0].contains("125 Hz assumed"),
             "{:?}",
             rec.notices
         );
         assert!(
+            rec.notices[1].contains("1 samples are infinite"),
+            "{:?}",
             rec.notices
-                .iter()
-                .any(|n| n.contains("1 samples are infinite"))
         );
         let given = read(
             &npy("<f4", false, "(2,)", &f32s(&[1.0, 2.0])),
-            &with(NpyLayout::Auto, Some(64.0)),
+            NpyLayout::Auto,
+            Some(64.0),
         )
         .unwrap();
         assert_eq!(
-            (
-                given.channels[0].sample_rate_hz,
-                given.channels[0].sample_rate_assumed
-            ),
-            (64.0, false)
+            (summary(&given), given.notices.len()),
+            (vec!["PPG PPG 64 Hz [1.0, 2.0]".to_string()], 0)
         );
     }
 
@@ -391,21 +402,19 @@ mod tests {
             .iter()
             .flat_map(|v| v.to_be_bytes())
             .collect();
-        let rec = read(&npy(">f8", true, "(2, 3)", &data), &OpenOptions::default()).unwrap();
-        let labels: Vec<&str> = rec.channels.iter().map(|c| c.label.as_str()).collect();
-        assert_eq!(labels, ["channel 1", "channel 2"]);
-        assert_eq!(
-            (&rec.channels[0].samples, &rec.channels[1].samples),
-            (&vec![1.0, 2.0, 3.0], &vec![4.0, 5.0, 6.0])
-        );
-        assert_eq!(
-            (&rec.channels[0].role, &rec.channels[1].role),
-            (&ChannelRole::Ppg, &ChannelRole::Other)
+        let rec = read(&npy(">f8", true, "(2, 3)", &data), NpyLayout::Auto, None).unwrap();
+        let expected = [
+            "channel 1 PPG 125 Hz assumed [1.0, 2.0, 3.0]",
+            "channel 2 other 125 Hz assumed [4.0, 5.0, 6.0]",
+        ];
+        assert_eq!(summary(&rec), expected);
+        assert!(
+            rec.notices[1].contains("2 channels") && rec.notices[1].contains("--npy-layout"),
+            "{:?}",
+            rec.notices
         );
         assert!(
-            rec.notices
-                .iter()
-                .any(|n| n.contains("2 channels") && n.contains("--npy-layout")),
+            rec.notices[2].contains("channel 1 is assumed to be the PPG"),
             "{:?}",
             rec.notices
         );
@@ -415,31 +424,32 @@ mod tests {
     fn many_rows_are_segments_joined_with_gaps() {
         let values: Vec<f32> = (0..40).map(|v| v as f32).collect();
         let file = npy("<f4", false, "(10, 4)", &f32s(&values));
-        let rec = read(&file, &with(NpyLayout::Auto, Some(2.0))).unwrap();
+        let rec = read(&file, NpyLayout::Auto, Some(2.0)).unwrap();
         let ppg = &rec.channels[0];
         assert_eq!(
             (rec.channels.len(), ppg.samples.len(), &ppg.role),
             (1, 10 * 4 + 9 * 2, &ChannelRole::Ppg)
         );
-        assert_eq!(&ppg.samples[..4], &[0.0, 1.0, 2.0, 3.0]);
-        assert!(ppg.samples[4].is_nan() && ppg.samples[5].is_nan() && ppg.samples[6] == 4.0);
-        assert_eq!(rec.annotations.len(), 10);
+        assert_eq!(
+            format!("{:?}", &ppg.samples[..7]),
+            "[0.0, 1.0, 2.0, 3.0, NaN, NaN, 4.0]"
+        );
+        let second = &rec.annotations[1];
         assert_eq!(
             (
-                rec.annotations[1].onset_secs,
-                rec.annotations[1].text.as_str()
+                rec.annotations.len(),
+                second.onset_secs,
+                second.text.as_str()
             ),
-            (3.0, "segment 2")
+            (10, 3.0, "segment 2")
         );
         assert!(
-            rec.notices
-                .iter()
-                .any(|n| n.contains("10 separate segments")),
+            rec.notices[0].contains("10 separate segments"),
             "{:?}",
             rec.notices
         );
         assert_eq!(
-            read(&file, &with(NpyLayout::Channels, Some(2.0)))
+            read(&file, NpyLayout::Channels, Some(2.0))
                 .unwrap()
                 .channels
                 .len(),
@@ -447,21 +457,19 @@ mod tests {
         );
         let few = npy("<f4", false, "(2, 3)", &f32s(&[0.0; 6]));
         assert_eq!(
-            read(&few, &with(NpyLayout::Segments, None))
+            read(&few, NpyLayout::Segments, None)
                 .unwrap()
                 .annotations
                 .len(),
             2
         );
         let column = read(
-            &npy("<f4", false, "(5, 1)", &f32s(&[0.0; 5])),
-            &OpenOptions::default(),
+            &npy("<f4", false, "(3, 1)", &f32s(&[0.0; 3])),
+            NpyLayout::Auto,
+            None,
         )
         .unwrap();
-        assert_eq!(
-            (column.channels.len(), column.channels[0].samples.len()),
-            (1, 5)
-        );
+        assert_eq!(summary(&column), ["PPG PPG 125 Hz assumed [0.0, 0.0, 0.0]"]);
     }
 
     #[test]
@@ -469,7 +477,8 @@ mod tests {
         let one = f32s(&[1.0]);
         let mut long_header = b"\x93NUMPY\x01\x00\xff\xff".to_vec();
         long_header.extend(b"{'descr': '<f4'");
-        let cases: Vec<(Vec<u8>, &str, &str)> = vec![
+        let f4 = |shape: &str, data: &[u8]| npy("<f4", false, shape, data);
+        let cases: [(Vec<u8>, &str, &str); 14] = [
             (vec![], "file", "Empty"),
             (b"NUMPY\x01\x00".to_vec(), "npy header: magic", "WrongMagic"),
             (
@@ -479,69 +488,47 @@ mod tests {
             ),
             (long_header, "npy header", "Truncated"),
             (
-                npy("<f4", false, "(1000000000000,)", &one),
+                f4("(1000000000000,)", &one),
                 "npy header: shape",
                 "Truncated",
             ),
             (
-                npy("<f4", false, "(4611686018427387904, 8)", &one),
+                f4("(4611686018427387904, 8)", &one),
                 "npy header: shape",
                 "Invalid",
             ),
-            (
-                npy("<f4", false, "(4,)", &f32s(&[1.0, 2.0, 3.0])),
-                "npy data",
-                "Truncated",
-            ),
-            (
-                npy("<f4", false, "(2,)", &f32s(&[1.0, 2.0, 3.0])),
-                "npy data",
-                "Invalid",
-            ),
-            (
-                npy("<f4", false, "(0,)", &[]),
-                "npy header: shape",
-                "Invalid",
-            ),
+            (f4("(4,)", &f32s(&[1.0, 2.0, 3.0])), "npy data", "Truncated"),
+            (f4("(2,)", &f32s(&[1.0, 2.0, 3.0])), "npy data", "Invalid"),
+            (f4("(0,)", &[]), "npy header: shape", "Invalid"),
             (
                 npy("<i4", false, "(1,)", &one),
                 "npy header: dtype",
                 "Unsupported",
             ),
+            (f4("()", &one), "npy header: shape", "Unsupported"),
+            (f4("(1, 1, 1)", &one), "npy header: shape", "Unsupported"),
             (
-                npy("<f4", false, "()", &one),
-                "npy header: shape",
-                "Unsupported",
-            ),
-            (
-                npy("<f4", false, "(1, 1, 1)", &one),
-                "npy header: shape",
-                "Unsupported",
-            ),
-            (
-                npy("<f4", false, "((((((((((1,),),),),),),),),)", &one),
+                f4("((((((((((1,),),),),),),),),)", &one),
                 "npy header",
                 "Invalid",
             ),
-            (
-                npy("<f4", false, "[1] + 'x'", &one),
-                "npy header",
-                "Invalid",
-            ),
+            (f4("[1] + 'x'", &one), "npy header", "Invalid"),
         ];
         for (bytes, field, kind) in cases {
-            let err = read(&bytes, &OpenOptions::default()).unwrap_err();
+            let err = read(&bytes, NpyLayout::Auto, None).unwrap_err();
+            let kind_name = format!("{:?}", err.kind)
+                .split([' ', '('])
+                .next()
+                .unwrap()
+                .to_string();
             assert_eq!(
-                (
-                    err.field.as_str(),
-                    format!("{:?}", err.kind).split([' ', '(']).next().unwrap()
-                ),
+                (err.field.as_str(), kind_name.as_str()),
                 (field, kind),
                 "{err}"
             );
             assert!(err.to_string().starts_with("x.npy: "));
         }
-        let err = read(&npy("<i4", false, "(1,)", &one), &OpenOptions::default()).unwrap_err();
+        let err = read(&npy("<i4", false, "(1,)", &one), NpyLayout::Auto, None).unwrap_err();
         assert!(err.to_string().contains("<i4"), "{err}");
     }
 
@@ -549,20 +536,15 @@ mod tests {
     fn files_on_disk_are_recognised_by_content() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("windows.bin");
-        std::fs::write(
-            &path,
-            npy(
-                "<f8",
-                false,
-                "(3,)",
-                &[1.0f64, 2.0, 3.0].map(f64::to_le_bytes).concat(),
-            ),
-        )
-        .unwrap();
+        let data = [1.0f64, 2.0, 3.0].map(f64::to_le_bytes).concat();
+        std::fs::write(&path, npy("<f8", false, "(3,)", &data)).unwrap();
         let rec = crate::io::open(&path).unwrap();
         assert_eq!(
-            (rec.format, rec.channels[0].samples.clone()),
-            (Format::Npy, vec![1.0, 2.0, 3.0])
+            (rec.format, summary(&rec)),
+            (
+                Format::Npy,
+                vec!["PPG PPG 125 Hz assumed [1.0, 2.0, 3.0]".to_string()]
+            )
         );
         assert!(NpyReader.sniff(b"\x93NUMPY\x01\x00") && !NpyReader.sniff(b"time_s,ppg"));
     }
