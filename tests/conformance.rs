@@ -293,7 +293,7 @@ fn npy_cases() -> Vec<Broken> {
     let header = String::from_utf8(good[10..10 + header_len].to_vec()).unwrap().trim_end().to_string();
     let with_header = |new: &str| {
         let mut h = new.to_string();
-        while (10 + h.len() + 1) % 64 != 0 {
+        while !(10 + h.len() + 1).is_multiple_of(64) {
             h.push(' ');
         }
         h.push('\n');

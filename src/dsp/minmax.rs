@@ -56,32 +56,33 @@ impl MinMaxPyramid {
         let level = self.levels.iter().rev().find(|l| l.block_samples <= wanted_block);
         let mut lines: Polylines = Vec::new();
         let mut current: Vec<[f64; 2]> = Vec::new();
-        let mut push = |x: f64, y: f32| {
-            if y.is_nan() {
-                if !current.is_empty() {
-                    lines.push(std::mem::take(&mut current));
+        {
+            let mut push = |x: f64, y: f32| {
+                if y.is_nan() {
+                    if !current.is_empty() {
+                        lines.push(std::mem::take(&mut current));
+                    }
+                } else {
+                    current.push([x, f64::from(y)]);
                 }
-            } else {
-                current.push([x, f64::from(y)]);
-            }
-        };
-        match level {
-            None => {
-                for (i, &y) in samples.iter().enumerate().take(last).skip(first) {
-                    push(i as f64 / sample_rate_hz, y);
+            };
+            match level {
+                None => {
+                    for (i, &y) in samples.iter().enumerate().take(last).skip(first) {
+                        push(i as f64 / sample_rate_hz, y);
+                    }
                 }
-            }
-            Some(level) => {
-                let b = level.block_samples;
-                for k in first / b..last.div_ceil(b).min(level.min.len()) {
-                    // Draw min then max at the block's start: a vertical stroke per block.
-                    let x = (k * b) as f64 / sample_rate_hz;
-                    push(x, level.min[k]);
-                    push(x, level.max[k]);
+                Some(level) => {
+                    let b = level.block_samples;
+                    for k in first / b..last.div_ceil(b).min(level.min.len()) {
+                        // Draw min then max at the block's start: a vertical stroke per block.
+                        let x = (k * b) as f64 / sample_rate_hz;
+                        push(x, level.min[k]);
+                        push(x, level.max[k]);
+                    }
                 }
             }
         }
-        drop(push);
         if !current.is_empty() {
             lines.push(current);
         }

@@ -206,7 +206,7 @@ fn decode(format: u16, data: &[u8], k: usize) -> i32 {
         212 => {
             // Two 12-bit samples in 3 bytes; the middle byte holds both high nibbles, the first's low.
             let (base, middle) = (k / 2 * 3, i32::from(b(k / 2 * 3 + 1)));
-            let raw = if k % 2 == 0 { i32::from(b(base)) | (middle & 0x0f) << 8 } else { i32::from(b(base + 2)) | (middle & 0xf0) << 4 };
+            let raw = if k.is_multiple_of(2) { i32::from(b(base)) | (middle & 0x0f) << 8 } else { i32::from(b(base + 2)) | (middle & 0xf0) << 4 };
             (raw << 20) >> 20
         }
         _ => 0,

@@ -188,7 +188,7 @@ impl ReviewApp {
         let count = recording.channels.len().max(1) as f32;
         let height = ((ui.available_height() - 28.0 * count) / count).max(90.0);
         let link = egui::Id::unique("channel-time-axis");
-        let window_secs = recording.duration_secs().min(INITIAL_WINDOW_SECS).max(1.0);
+        let window_secs = recording.duration_secs().clamp(1.0, INITIAL_WINDOW_SECS);
         let jump_to_secs = self.jump_to_secs.take();
         egui::ScrollArea::vertical().show(ui, |ui| {
             for (i, channel) in recording.channels.iter().enumerate() {
