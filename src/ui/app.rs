@@ -175,7 +175,7 @@ impl ReviewApp {
             });
         }
         for notice in &recording.notices {
-            ui.label(RichText::new(format!("ⓘ {notice}")).small());
+            ui.label(RichText::new(format!("Note: {notice}")).small());
         }
     }
 
