@@ -28,6 +28,13 @@ enum Cmd {
         #[command(flatten)]
         open: OpenArgs,
     },
+    /// Score PPG beat detection against ECG-derived reference beats on every MIMIC PERform AF
+    /// record (Charlton et al. 2022's method); prints F1, sensitivity and PPV by rhythm and split.
+    EvalBeats {
+        /// The `mimic-perform-af` folder (default: ../shared/data/mimic-perform-af).
+        #[arg(long)]
+        data: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args, Clone, Default)]
@@ -71,6 +78,14 @@ fn main() -> Result<()> {
         Some(Cmd::Info { file, open }) => {
             let recording = io::open_with(&file, &open.options())?;
             print!("{}", describe(&recording));
+            Ok(())
+        }
+        Some(Cmd::EvalBeats { data }) => {
+            let dir = data
+                .or_else(|| io::samples::shared_data_dir().map(|d| d.join("mimic-perform-af")))
+                .context("no data folder: pass --data PATH/mimic-perform-af")?;
+            let report = cardioppg::dsp::eval::evaluate_mimic_perform(&dir)?;
+            print!("{report}");
             Ok(())
         }
         None => run_app(cli.file.or_else(io::samples::default_sample), cli.open.options()),
