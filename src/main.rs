@@ -78,6 +78,7 @@ fn main() -> Result<()> {
         Some(Cmd::Info { file, open }) => {
             let recording = io::open_with(&file, &open.options())?;
             print!("{}", describe(&recording));
+            print!("{}", describe_beats(&cardioppg::analysis::Analysis::new(recording)));
             Ok(())
         }
         Some(Cmd::EvalBeats { data }) => {
@@ -109,6 +110,26 @@ fn run_app(initial: Option<PathBuf>, options: OpenOptions) -> Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("{e}"))
     .context("starting the window")
+}
+
+/// Beat count, mean heart rate and the share of usable beats, as the app's side panel shows them.
+fn describe_beats(analysis: &cardioppg::analysis::Analysis) -> String {
+    let Some(beats) = &analysis.beats else {
+        return "Beats:       no channel has the PPG role\n".to_string();
+    };
+    let s = &beats.summary;
+    let hr = s.mean_heart_rate_bpm.map_or("no usable beats".to_string(), |hr| format!("{hr:.1} bpm"));
+    let mut out = format!(
+        "Beats:       {} detected, {} usable ({:.1} %), mean heart rate {hr}, {} R-peaks in the reference ECG\n",
+        s.count,
+        s.usable_count,
+        100.0 * s.usable_share,
+        beats.r_peaks.len()
+    );
+    for note in &beats.notes {
+        out.push_str(&format!("Beat note:   {note}\n"));
+    }
+    out
 }
 
 /// The facts `info` prints, the same the app shows.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
 use egui::{Color32, RichText};
-use egui_plot::{Line, Plot, VLine};
+use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points, VLine};
 
 use super::worker::{Command, Event, Worker};
 use crate::analysis::Analysis;
@@ -14,6 +14,9 @@ use crate::io::{ChannelRole, OpenOptions, RoleSource};
 /// Seconds shown when a recording opens: an ECG strip's worth, or all of a short file.
 const INITIAL_WINDOW_SECS: f64 = 20.0;
 const ANNOTATION_COLOR: Color32 = Color32::from_rgb(200, 150, 0);
+const USABLE_BEAT_COLOR: Color32 = Color32::from_rgb(40, 170, 80);
+const FLAGGED_BEAT_COLOR: Color32 = Color32::from_rgb(230, 120, 0);
+const R_PEAK_COLOR: Color32 = Color32::from_rgb(250, 250, 250);
 
 enum Status {
     Idle,
@@ -152,6 +155,30 @@ impl ReviewApp {
             ui.small("Roles you changed are kept for this session.");
         }
         ui.separator();
+        ui.heading("Beats");
+        match &analysis.beats {
+            None => {
+                ui.label("No channel has the PPG role: set one above to detect beats.");
+            }
+            Some(beats) => {
+                let s = &beats.summary;
+                ui.label(format!("Detected: {}", s.count));
+                ui.label(format!("Usable: {} ({:.1} %)", s.usable_count, 100.0 * s.usable_share));
+                match s.mean_heart_rate_bpm {
+                    Some(hr) => ui.label(format!("Mean heart rate: {hr:.0} bpm")),
+                    None => ui.label("Mean heart rate: no usable beats"),
+                };
+                ui.label(format!("R-peaks in the reference ECG: {}", beats.r_peaks.len()));
+                for note in &beats.notes {
+                    ui.label(RichText::new(format!("Note: {note}")).small());
+                }
+                ui.horizontal(|ui| {
+                    ui.colored_label(USABLE_BEAT_COLOR, "usable beat");
+                    ui.colored_label(FLAGGED_BEAT_COLOR, "flagged beat");
+                });
+            }
+        }
+        ui.separator();
         ui.heading("Recording");
         ui.label(format!("Format: {}", recording.format));
         ui.label(format!("Duration: {}", format_duration(recording.duration_secs())));
@@ -215,6 +242,17 @@ impl ReviewApp {
                         for points in pyramid.polylines(&channel.samples, channel.sample_rate_hz, bounds.min()[0], bounds.max()[0], width_px * 2) {
                             plot_ui.line(Line::new(channel.label.clone(), points).color(color).width(1.2));
                         }
+                        if let Some(beats) = &analysis.beats {
+                            let (start, end) = (bounds.min()[0], bounds.max()[0]);
+                            if Some(i) == recording.ppg_channel() {
+                                beat_markers(plot_ui, beats, channel, start, end);
+                            }
+                            if Some(i) == recording.ecg_channel() {
+                                let times = beats.r_peaks.iter().map(|&r| r as f64 / beats.sample_rate_hz);
+                                let points = marker_points(channel, times.filter(|t| (start..=end).contains(t)));
+                                plot_ui.points(Points::new("R-peak", points).color(R_PEAK_COLOR).shape(MarkerShape::Down).radius(3.5));
+                            }
+                        }
                         // The file's own annotations, hoverable by name, on every channel.
                         for annotation in &recording.annotations {
                             plot_ui.vline(VLine::new(annotation.text.clone(), annotation.onset_secs).color(ANNOTATION_COLOR).width(1.0));
@@ -232,6 +270,27 @@ impl eframe::App for ReviewApp {
         egui::Panel::left("channel-list").resizable(true).default_size(330.0).show(ui, |ui| self.channel_list(ui));
         egui::CentralPanel::default().show(ui, |ui| self.plots(ui));
     }
+}
+
+/// Pulse onsets on the PPG, coloured by quality: bad beats stay visible, flagged.
+fn beat_markers(plot_ui: &mut egui_plot::PlotUi, beats: &crate::dsp::beats::BeatAnalysis, channel: &crate::io::Channel, start: f64, end: f64) {
+    let visible = beats.beats.iter().filter(|b| (start..=end).contains(&b.onset_secs));
+    let (usable, flagged): (Vec<_>, Vec<_>) = visible.partition(|b| b.usable());
+    for (name, group, color) in [("usable beat", usable, USABLE_BEAT_COLOR), ("flagged beat", flagged, FLAGGED_BEAT_COLOR)] {
+        let points = marker_points(channel, group.iter().map(|b| b.onset_secs));
+        plot_ui.points(Points::new(name, points).color(color).shape(MarkerShape::Circle).filled(true).radius(3.5));
+    }
+}
+
+/// Markers placed on the channel's own trace at the given times.
+fn marker_points(channel: &crate::io::Channel, times_secs: impl Iterator<Item = f64>) -> PlotPoints<'static> {
+    times_secs
+        .filter_map(|t| {
+            let index = (t * channel.sample_rate_hz).round() as usize;
+            let y = *channel.samples.get(index)?;
+            y.is_finite().then_some([t, f64::from(y)])
+        })
+        .collect()
 }
 
 fn role_color(role: &ChannelRole) -> Color32 {
