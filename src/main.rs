@@ -28,6 +28,11 @@ enum Cmd {
         #[command(flatten)]
         open: OpenArgs,
     },
+    /// Benchmarks that print figures (run on a release build).
+    Bench {
+        #[arg(value_enum)]
+        what: BenchWhat,
+    },
     /// Score PPG beat detection against ECG-derived reference beats on every MIMIC PERform AF
     /// record (Charlton et al. 2022's method); prints F1, sensitivity and PPV by rhythm and split.
     EvalBeats {
@@ -48,6 +53,12 @@ struct OpenArgs {
     /// CSV columns to load, by header name (comma-separated; default: every numeric column).
     #[arg(long, value_delimiter = ',')]
     columns: Option<Vec<String>>,
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum BenchWhat {
+    /// 24 h of 125-Hz PPG through filter, beats, cycles and quality, on one core.
+    Beats,
 }
 
 #[derive(ValueEnum, Clone, Copy, Default)]
@@ -79,6 +90,10 @@ fn main() -> Result<()> {
             let recording = io::open_with(&file, &open.options())?;
             print!("{}", describe(&recording));
             print!("{}", describe_beats(&cardioppg::analysis::Analysis::new(recording)));
+            Ok(())
+        }
+        Some(Cmd::Bench { what: BenchWhat::Beats }) => {
+            print!("{}", cardioppg::dsp::bench::bench_24h());
             Ok(())
         }
         Some(Cmd::EvalBeats { data }) => {
