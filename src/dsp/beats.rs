@@ -184,12 +184,11 @@ pub fn analyse_beats(ppg: &[f32], ppg_rate_hz: f64, ecg: Option<(&[f32], f64)>) 
             out.ppg_cycles[row.clone()].copy_from_slice(&c);
         }
         let r_pair = pairs[k].and_then(|j| Some((out.r_peaks[j], *out.r_peaks.get(j + 1)?)));
-        if let (Some(e), Some((r0, r1))) = (&shape_ecg, r_pair) {
-            if let Some(mut c) = resample_cycle(e, r0, r1) {
+        if let (Some(e), Some((r0, r1))) = (&shape_ecg, r_pair)
+            && let Some(mut c) = resample_cycle(e, r0, r1) {
                 normalise_cycle(&mut c);
                 out.ecg_cycles[row].copy_from_slice(&c);
             }
-        }
         spans.push(BeatSpan { onset: f.onset, next_onset: f.next_onset, ecg_cycle: r_pair });
         out.beats.push(Beat {
             fiducials: *f,

@@ -83,8 +83,8 @@ pub fn pan_tompkins(ecg: &[f32], sample_rate_hz: f64) -> Vec<usize> {
             _ => (None, false),
         };
         // Search back for a missed beat before judging this candidate.
-        if let (Some(avg2), Some(&last)) = (avg2, qrs.last()) {
-            if (i - last) as f64 > 1.66 * avg2 {
+        if let (Some(avg2), Some(&last)) = (avg2, qrs.last())
+            && (i - last) as f64 > 1.66 * avg2 {
                 let t2 = 0.5 * (npki + 0.25 * (spki - npki));
                 let best = noise_since_last
                     .iter()
@@ -97,7 +97,6 @@ pub fn pan_tompkins(ecg: &[f32], sample_rate_hz: f64) -> Vec<usize> {
                     noise_since_last.clear();
                 }
             }
-        }
         let mut t1 = npki + 0.25 * (spki - npki);
         if irregular {
             t1 *= 0.5;

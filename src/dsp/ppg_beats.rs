@@ -57,7 +57,7 @@ pub fn detect_peaks_and_onsets(sig: &[f32], sample_rate_hz: f64) -> PeaksAndOnse
     } else {
         let step = ((win as f64) * (1.0 - WINDOW_OVERLAP)).round().max(1.0) as usize;
         let mut s = 0;
-        while s + win <= n - 1 {
+        while s + win < n {
             starts.push(s);
             s += step;
         }
