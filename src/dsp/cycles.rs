@@ -165,16 +165,23 @@ pub fn pair_onsets_with_r_peaks(onsets: &[usize], r_peaks: &[usize], sample_rate
             let j = r.partition_point(|&x| x < t - PULSE_ARRIVAL_RANGE_SECS.0).saturating_sub(1);
             let expected = t - lags[j.min(lags.len() - 1)];
             let i = r.partition_point(|&x| x < expected - PAIRING_TOLERANCE_SECS);
-            let best = (i..r.len())
-                .take_while(|&k| r[k] <= expected + PAIRING_TOLERANCE_SECS)
-                .filter(|&k| !used[k])
-                .min_by(|&a, &b| (r[a] - expected).abs().total_cmp(&(r[b] - expected).abs()));
-            if let Some(k) = best {
-                used[k] = true;
-            }
-            best
+            claim_nearest(&r, i, expected, PAIRING_TOLERANCE_SECS, &mut used)
         })
         .collect()
+}
+
+/// One-to-one matching step shared by pairing and scoring: among the sorted `times` from index
+/// `from` on, the one nearest `target` within ±`tol_secs` that no earlier call claimed; it is
+/// marked used and returned.
+pub(crate) fn claim_nearest(times: &[f64], from: usize, target: f64, tol_secs: f64, used: &mut [bool]) -> Option<usize> {
+    let best = (from..times.len())
+        .take_while(|&k| times[k] <= target + tol_secs)
+        .filter(|&k| !used[k])
+        .min_by(|&a, &b| (times[a] - target).abs().total_cmp(&(times[b] - target).abs()));
+    if let Some(k) = best {
+        used[k] = true;
+    }
+    best
 }
 
 /// Interpolates `x[start..end)` linearly onto [`CYCLE_LEN`] equally spaced points (point k at

@@ -64,12 +64,7 @@ pub fn match_beats(detections_secs: &[f64], references_secs: &[f64], tol_secs: f
         while start < detections_secs.len() && detections_secs[start] < r - tol_secs {
             start += 1;
         }
-        let best = (start..detections_secs.len())
-            .take_while(|&j| detections_secs[j] <= r + tol_secs)
-            .filter(|&j| !used[j])
-            .min_by(|&a, &b| (detections_secs[a] - r).abs().total_cmp(&(detections_secs[b] - r).abs()));
-        if let Some(j) = best {
-            used[j] = true;
+        if super::cycles::claim_nearest(detections_secs, start, r, tol_secs, &mut used).is_some() {
             tp += 1;
         }
     }
