@@ -39,11 +39,22 @@ pub fn detrend(x: &[f32], sample_rate_hz: f64, cutoff_hz: f64) -> Vec<f32> {
     let block = (60.0 * sample_rate_hz) as usize;
     let margin = (10.0 * sample_rate_hz) as usize;
     let mut out = vec![0.0f32; x.len()];
+    // The factorisation depends only on the block length: all inner blocks share one, so a
+    // 24-h file factorises three matrices instead of 1440.
+    let mut factors: Vec<PentaFactor> = Vec::new();
     let mut start = 0;
     while start < x.len() {
         let end = (start + block).min(x.len());
         let (lo, hi) = (start.saturating_sub(margin), (end + margin).min(x.len()));
-        let trend = smoothness_priors_trend(&x[lo..hi], lambda);
+        let n = hi - lo;
+        let k = match factors.iter().position(|f| f.d.len() == n) {
+            Some(k) => k,
+            None => {
+                factors.push(PentaFactor::new(n, lambda));
+                factors.len() - 1
+            }
+        };
+        let trend = factors[k].solve(&x[lo..hi]);
         for i in start..end {
             out[i] = (f64::from(x[i]) - trend[i - lo]) as f32;
         }
@@ -52,65 +63,89 @@ pub fn detrend(x: &[f32], sample_rate_hz: f64, cutoff_hz: f64) -> Vec<f32> {
     out
 }
 
-/// Solves (I + λ² D₂ᵀD₂) z = x by an LDLᵀ factorisation of the pentadiagonal matrix.
-fn smoothness_priors_trend(x: &[f32], lambda: f64) -> Vec<f64> {
-    let n = x.len();
-    if n < 3 {
-        let mean = x.iter().map(|&v| f64::from(v)).sum::<f64>() / n.max(1) as f64;
-        return vec![mean; n];
-    }
-    let l2 = lambda * lambda;
-    // Bands of D₂ᵀD₂: main, first and second off-diagonal.
-    let main = |i: usize| {
-        let d = if i == 0 || i == n - 1 { 1.0 } else if i == 1 || i == n - 2 { 5.0 } else { 6.0 };
-        1.0 + l2 * d
-    };
-    let off1 = |i: usize| l2 * if i == 0 || i == n - 2 { -2.0 } else { -4.0 }; // A[i+1][i]
-    let off2 = l2; // A[i+2][i]
-    let mut d = vec![0.0f64; n];
-    let mut l1 = vec![0.0f64; n]; // L[i+1][i]
-    let mut l2v = vec![0.0f64; n]; // L[i+2][i]
-    for i in 0..n {
-        let mut di = main(i);
-        if i >= 1 {
-            di -= l1[i - 1] * l1[i - 1] * d[i - 1];
+/// Shortest block whose D₂ᵀD₂ has the general band structure used below.
+const MIN_BAND_LEN: usize = 4;
+
+/// LDLᵀ factorisation of the pentadiagonal I + λ² D₂ᵀD₂ of size n.
+struct PentaFactor {
+    d: Vec<f64>,
+    /// L[i+1][i] and L[i+2][i].
+    l1: Vec<f64>,
+    l2: Vec<f64>,
+}
+
+impl PentaFactor {
+    fn new(n: usize, lambda: f64) -> Self {
+        if n < MIN_BAND_LEN {
+            // `solve` takes the mean for such blocks: the band formulas below hold for n ≥ 4
+            // (for n = 3 the middle of D₂ᵀD₂ is 4, not 5).
+            return PentaFactor { d: vec![1.0; n], l1: vec![0.0; n], l2: vec![0.0; n] };
         }
-        if i >= 2 {
-            di -= l2v[i - 2] * l2v[i - 2] * d[i - 2];
-        }
-        d[i] = di;
-        if i + 1 < n {
-            let mut a = off1(i);
+        let lam2 = lambda * lambda;
+        // Bands of D₂ᵀD₂: main, first and second off-diagonal.
+        let main = |i: usize| {
+            let d = if i == 0 || i == n - 1 { 1.0 } else if i == 1 || i == n - 2 { 5.0 } else { 6.0 };
+            1.0 + lam2 * d
+        };
+        let off1 = |i: usize| lam2 * if i == 0 || i == n - 2 { -2.0 } else { -4.0 }; // A[i+1][i]
+        let off2 = lam2; // A[i+2][i]
+        let mut d = vec![0.0f64; n];
+        let mut l1 = vec![0.0f64; n];
+        let mut l2 = vec![0.0f64; n];
+        for i in 0..n {
+            let mut di = main(i);
             if i >= 1 {
-                a -= l2v[i - 1] * l1[i - 1] * d[i - 1];
+                di -= l1[i - 1] * l1[i - 1] * d[i - 1];
             }
-            l1[i] = a / di;
+            if i >= 2 {
+                di -= l2[i - 2] * l2[i - 2] * d[i - 2];
+            }
+            d[i] = di;
+            if i + 1 < n {
+                let mut a = off1(i);
+                if i >= 1 {
+                    a -= l2[i - 1] * l1[i - 1] * d[i - 1];
+                }
+                l1[i] = a / di;
+            }
+            if i + 2 < n {
+                l2[i] = off2 / di;
+            }
         }
-        if i + 2 < n {
-            l2v[i] = off2 / di;
-        }
+        PentaFactor { d, l1, l2 }
     }
-    let mut z: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
-    for i in 0..n {
-        if i >= 1 {
-            z[i] -= l1[i - 1] * z[i - 1];
+
+    /// The trend z solving (I + λ² D₂ᵀD₂) z = x; a block shorter than [`MIN_BAND_LEN`] samples
+    /// trends to its mean.
+    fn solve(&self, x: &[f32]) -> Vec<f64> {
+        let n = x.len();
+        if n < MIN_BAND_LEN {
+            let mean = x.iter().map(|&v| f64::from(v)).sum::<f64>() / n.max(1) as f64;
+            return vec![mean; n];
         }
-        if i >= 2 {
-            z[i] -= l2v[i - 2] * z[i - 2];
+        let (d, l1, l2) = (&self.d, &self.l1, &self.l2);
+        let mut z: Vec<f64> = x.iter().map(|&v| f64::from(v)).collect();
+        for i in 0..n {
+            if i >= 1 {
+                z[i] -= l1[i - 1] * z[i - 1];
+            }
+            if i >= 2 {
+                z[i] -= l2[i - 2] * z[i - 2];
+            }
         }
+        for i in 0..n {
+            z[i] /= d[i];
+        }
+        for i in (0..n).rev() {
+            if i + 1 < n {
+                z[i] -= l1[i] * z[i + 1];
+            }
+            if i + 2 < n {
+                z[i] -= l2[i] * z[i + 2];
+            }
+        }
+        z
     }
-    for i in 0..n {
-        z[i] /= d[i];
-    }
-    for i in (0..n).rev() {
-        if i + 1 < n {
-            z[i] -= l1[i] * z[i + 1];
-        }
-        if i + 2 < n {
-            z[i] -= l2v[i] * z[i + 2];
-        }
-    }
-    z
 }
 
 /// Per-reference lag (s) of `detections` behind `references`: for each block of 300
@@ -229,6 +264,16 @@ pub fn normalise_cycle(cycle: &mut [f32]) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn detrend_survives_inputs_shorter_than_its_band() {
+        for n in 0..5 {
+            let x = vec![1.5f32; n];
+            let y = detrend(&x, 125.0, 0.4);
+            assert_eq!(y.len(), n);
+            assert!(y.iter().all(|v| v.abs() < 1e-6), "{n}: {y:?}");
+        }
+    }
     use super::*;
 
     #[test]
