@@ -59,6 +59,8 @@ struct OpenArgs {
 enum BenchWhat {
     /// 24 h of 125-Hz PPG through filter, beats, cycles and quality, on one core.
     Beats,
+    /// What one frame of panning costs on a 24-h channel (min/max decimation query).
+    Display,
 }
 
 #[derive(ValueEnum, Clone, Copy, Default)]
@@ -92,8 +94,11 @@ fn main() -> Result<()> {
             print!("{}", describe_beats(&cardioppg::analysis::Analysis::new(recording)));
             Ok(())
         }
-        Some(Cmd::Bench { what: BenchWhat::Beats }) => {
-            print!("{}", cardioppg::dsp::bench::bench_24h());
+        Some(Cmd::Bench { what }) => {
+            match what {
+                BenchWhat::Beats => print!("{}", cardioppg::dsp::bench::bench_24h()),
+                BenchWhat::Display => print!("{}", cardioppg::dsp::minmax::bench_24h_display()),
+            }
             Ok(())
         }
         Some(Cmd::EvalBeats { data }) => {
