@@ -99,6 +99,34 @@ fn reduce(blocks: impl Iterator<Item = (f32, f32)>) -> Level {
     Level { block_samples: 0, min, max }
 }
 
+/// Times what drawing costs on 24 h of 125-Hz samples: building the pyramid once, then one
+/// frame's query (the points a 2000-px-wide plot needs) at zoom levels from 10 s to 24 h.
+pub fn bench_24h_display() -> String {
+    use std::fmt::Write;
+    use std::time::Instant;
+    let rate_hz = 125.0;
+    let n = (24.0 * 3600.0 * rate_hz) as usize;
+    let samples: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.05).sin() + 0.3 * ((i as f32) * 0.0007).sin()).collect();
+    let t = Instant::now();
+    let pyramid = MinMaxPyramid::build(&samples);
+    let build_secs = t.elapsed().as_secs_f64();
+    let mut out = String::new();
+    let _ = writeln!(out, "24 h at 125 Hz ({n} samples): pyramid built once in {:.0} ms", build_secs * 1e3);
+    for window_secs in [10.0f64, 600.0, 3600.0, 6.0 * 3600.0, 24.0 * 3600.0] {
+        // A pan: 200 frames, each a slightly shifted window, as dragging produces.
+        let frames = 200;
+        let t = Instant::now();
+        let mut points = 0;
+        for f in 0..frames {
+            let start = (f as f64 / frames as f64) * (24.0 * 3600.0 - window_secs).max(0.0);
+            points += pyramid.polylines(&samples, rate_hz, start, start + window_secs, 4000).iter().map(Vec::len).sum::<usize>();
+        }
+        let per_frame_ms = t.elapsed().as_secs_f64() * 1e3 / frames as f64;
+        let _ = writeln!(out, "window {:>7.0} s: {per_frame_ms:.3} ms per frame ({} points drawn)", window_secs, points / frames);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,32 +171,4 @@ mod tests {
         assert!(MinMaxPyramid::build(&nan).polylines(&nan, 125.0, 0.0, 80.0, 200).is_empty());
         assert!(MinMaxPyramid::build(&[]).polylines(&[], 125.0, 0.0, 80.0, 200).is_empty());
     }
-}
-
-/// Times what drawing costs on 24 h of 125-Hz samples: building the pyramid once, then one
-/// frame's query (the points a 2000-px-wide plot needs) at zoom levels from 10 s to 24 h.
-pub fn bench_24h_display() -> String {
-    use std::fmt::Write;
-    use std::time::Instant;
-    let rate_hz = 125.0;
-    let n = (24.0 * 3600.0 * rate_hz) as usize;
-    let samples: Vec<f32> = (0..n).map(|i| ((i as f32) * 0.05).sin() + 0.3 * ((i as f32) * 0.0007).sin()).collect();
-    let t = Instant::now();
-    let pyramid = MinMaxPyramid::build(&samples);
-    let build_secs = t.elapsed().as_secs_f64();
-    let mut out = String::new();
-    let _ = writeln!(out, "24 h at 125 Hz ({n} samples): pyramid built once in {:.0} ms", build_secs * 1e3);
-    for window_secs in [10.0f64, 600.0, 3600.0, 6.0 * 3600.0, 24.0 * 3600.0] {
-        // A pan: 200 frames, each a slightly shifted window, as dragging produces.
-        let frames = 200;
-        let t = Instant::now();
-        let mut points = 0;
-        for f in 0..frames {
-            let start = (f as f64 / frames as f64) * (24.0 * 3600.0 - window_secs).max(0.0);
-            points += pyramid.polylines(&samples, rate_hz, start, start + window_secs, 4000).iter().map(Vec::len).sum::<usize>();
-        }
-        let per_frame_ms = t.elapsed().as_secs_f64() * 1e3 / frames as f64;
-        let _ = writeln!(out, "window {:>7.0} s: {per_frame_ms:.3} ms per frame ({} points drawn)", window_secs, points / frames);
-    }
-    out
 }
