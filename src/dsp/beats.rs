@@ -96,9 +96,13 @@ impl BeatAnalysis {
 /// Band-passes a 125-Hz PPG (NaN gaps bridged) and runs MSPTDfast v2 on it. Returns the filtered
 /// signal (fiducials are measured on it) and the onsets and peaks; `None` when nothing is finite.
 pub fn detect_pulses(ppg_125: &[f32]) -> Option<(Vec<f32>, PeaksAndOnsets)> {
-    let filled = fill_gaps(ppg_125)?;
+    detect_pulses_in_filled(&fill_gaps(ppg_125)?)
+}
+
+/// [`detect_pulses`] on a PPG whose gaps are already bridged ([`fill_gaps`]).
+fn detect_pulses_in_filled(filled: &[f32]) -> Option<(Vec<f32>, PeaksAndOnsets)> {
     let sos = butter(2, Band::BandPass { low_hz: PPG_BAND_HZ.0, high_hz: PPG_BAND_HZ.1 }, ANALYSIS_RATE_HZ).ok()?;
-    let filtered = filtfilt(&sos, &filled);
+    let filtered = filtfilt(&sos, filled);
     let beats = detect_peaks_and_onsets(&filtered, ANALYSIS_RATE_HZ);
     Some((filtered, beats))
 }
@@ -125,16 +129,16 @@ pub fn analyse_beats(ppg: &[f32], ppg_rate_hz: f64, ecg: Option<(&[f32], f64)>) 
         out.notes.push(AnalysisNote::AllNan);
         return out;
     };
-    let (lo, hi) = raw.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
-    if lo > hi {
+    let (Some((lo, hi)), Some(filled)) = (super::finite_range(&raw), fill_gaps(&raw)) else {
         out.notes.push(AnalysisNote::AllNan);
         return out;
-    }
+    };
     if hi <= lo {
         out.notes.push(AnalysisNote::FlatLine);
         return out;
     }
-    let Some((filtered, pulses)) = detect_pulses(&raw) else {
+    // The gap-bridged PPG serves both detection and the detrended cycles.
+    let Some((filtered, pulses)) = detect_pulses_in_filled(&filled) else {
         out.notes.push(AnalysisNote::AllNan);
         return out;
     };
@@ -170,7 +174,7 @@ pub fn analyse_beats(ppg: &[f32], ppg_rate_hz: f64, ecg: Option<(&[f32], f64)>) 
     }
 
     // Cycles: detrended, gap-bridged signals; [onset k, onset k+1) and [R k, R k+1).
-    let shape_ppg = detrend(&fill_gaps(&raw).unwrap_or_else(|| raw.clone()), fs, DETREND_CUTOFF_HZ);
+    let shape_ppg = detrend(&filled, fs, DETREND_CUTOFF_HZ);
     let shape_ecg = ecg_125.as_ref().and_then(|e| fill_gaps(e)).map(|e| detrend(&e, fs, DETREND_CUTOFF_HZ));
     out.ppg_cycles = vec![0.0; fiducials.len() * CYCLE_LEN];
     if shape_ecg.is_some() {

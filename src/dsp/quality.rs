@@ -62,7 +62,8 @@ pub struct BeatSpan {
 /// is the gap-filled, detrended PPG the cycles are cut from; `raw_ecg` is `Some` when the file
 /// has an ECG.
 pub fn assess(raw_ppg: &[f32], shape_ppg: &[f32], raw_ecg: Option<&[f32]>, beats: &[BeatSpan], sample_rate_hz: f64) -> Vec<Vec<QualityReason>> {
-    let (rail_lo, rail_hi) = raw_ppg.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
+    // Without finite samples no value equals a rail, so neither saturates.
+    let (rail_lo, rail_hi) = super::finite_range(raw_ppg).unwrap_or((f32::INFINITY, f32::NEG_INFINITY));
     let clip_run = (CLIP_RUN_SECS * sample_rate_hz).round().max(2.0) as usize;
     // A rail is where the signal saturates: the extreme value itself is common (≥ 0.5 % of
     // samples). A smooth signal touches its extremes in a handful of samples; MIMIC's coarse
@@ -109,8 +110,7 @@ pub fn assess(raw_ppg: &[f32], shape_ppg: &[f32], raw_ecg: Option<&[f32]>, beats
 }
 
 fn range_of(x: &[f32]) -> f32 {
-    let (lo, hi) = x.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    if hi >= lo { hi - lo } else { f32::NAN }
+    super::finite_range(x).map_or(f32::NAN, |(lo, hi)| hi - lo)
 }
 
 fn median(mut v: Vec<f32>) -> f32 {
