@@ -21,19 +21,20 @@ impl Analysis {
     pub fn new(recording: Recording) -> Self {
         let recording = Arc::new(recording);
         let pyramids = Arc::new(recording.channels.iter().map(|c| MinMaxPyramid::build(&c.samples)).collect());
-        let beats = beats_of(&recording);
+        let beats = detect_beats(&recording);
         Analysis { recording, pyramids, beats }
     }
 
     /// The same signals with changed channel roles: the display pyramids are reused; beats are
     /// recomputed because the roles decide which channels are the PPG and the reference ECG.
     pub fn with_roles_changed(&self, recording: Recording) -> Self {
-        let beats = beats_of(&recording);
+        let beats = detect_beats(&recording);
         Analysis { recording: Arc::new(recording), pyramids: self.pyramids.clone(), beats }
     }
 }
 
-fn beats_of(recording: &Recording) -> Option<BeatAnalysis> {
+/// Beats of the recording's PPG channel, paired with its reference ECG; `None` without a PPG.
+pub fn detect_beats(recording: &Recording) -> Option<BeatAnalysis> {
     let ppg = &recording.channels[recording.ppg_channel()?];
     let ecg = recording.ecg_channel().map(|i| &recording.channels[i]).map(|c| (c.samples.as_slice(), c.sample_rate_hz));
     Some(analyse_beats(&ppg.samples, ppg.sample_rate_hz, ecg))

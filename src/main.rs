@@ -91,7 +91,7 @@ fn main() -> Result<()> {
         Some(Cmd::Info { file, open }) => {
             let recording = io::open_with(&file, &open.options())?;
             print!("{}", describe(&recording));
-            print!("{}", describe_beats(&cardioppg::analysis::Analysis::new(recording)));
+            print!("{}", describe_beats(cardioppg::analysis::detect_beats(&recording).as_ref()));
             Ok(())
         }
         Some(Cmd::Bench { what }) => {
@@ -133,8 +133,8 @@ fn run_app(initial: Option<PathBuf>, options: OpenOptions) -> Result<()> {
 }
 
 /// Beat count, mean heart rate and the share of usable beats, as the app's side panel shows them.
-fn describe_beats(analysis: &cardioppg::analysis::Analysis) -> String {
-    let Some(beats) = &analysis.beats else {
+fn describe_beats(beats: Option<&cardioppg::dsp::beats::BeatAnalysis>) -> String {
+    let Some(beats) = beats else {
         return "Beats:       no channel has the PPG role\n".to_string();
     };
     let s = &beats.summary;

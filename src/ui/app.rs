@@ -248,13 +248,17 @@ impl ReviewApp {
                                 beat_markers(plot_ui, beats, channel, start, end);
                             }
                             if Some(i) == recording.ecg_channel() {
-                                let times = beats.r_peaks.iter().map(|&r| r as f64 / beats.sample_rate_hz);
-                                let points = marker_points(channel, times.filter(|t| (start..=end).contains(t)));
+                                // R-peaks are sorted sample indices: only the visible ones are looked at.
+                                let secs = |r: usize| r as f64 / beats.sample_rate_hz;
+                                let first = beats.r_peaks.partition_point(|&r| secs(r) < start);
+                                let last = beats.r_peaks.partition_point(|&r| secs(r) <= end);
+                                let times = beats.r_peaks[first..last.max(first)].iter().map(|&r| secs(r));
+                                let points = marker_points(channel, times);
                                 plot_ui.points(Points::new("R-peak", points).color(R_PEAK_COLOR).shape(MarkerShape::Down).radius(3.5));
                             }
                         }
                         // The file's own annotations, hoverable by name, on every channel.
-                        for annotation in &recording.annotations {
+                        for annotation in recording.annotations.iter().filter(|a| (bounds.min()[0]..=bounds.max()[0]).contains(&a.onset_secs)) {
                             plot_ui.vline(VLine::new(annotation.text.clone(), annotation.onset_secs).color(ANNOTATION_COLOR).width(1.0));
                         }
                     });
@@ -274,8 +278,10 @@ impl eframe::App for ReviewApp {
 
 /// Pulse onsets on the PPG, coloured by quality: bad beats stay visible, flagged.
 fn beat_markers(plot_ui: &mut egui_plot::PlotUi, beats: &crate::dsp::beats::BeatAnalysis, channel: &crate::io::Channel, start: f64, end: f64) {
-    let visible = beats.beats.iter().filter(|b| (start..=end).contains(&b.onset_secs));
-    let (usable, flagged): (Vec<_>, Vec<_>) = visible.partition(|b| b.usable());
+    // Beats are in onset order: a frame touches only the visible ones, not all of a 24-h file.
+    let first = beats.beats.partition_point(|b| b.onset_secs < start);
+    let last = beats.beats.partition_point(|b| b.onset_secs <= end);
+    let (usable, flagged): (Vec<_>, Vec<_>) = beats.beats[first..last.max(first)].iter().partition(|b| b.usable());
     for (name, group, color) in [("usable beat", usable, USABLE_BEAT_COLOR), ("flagged beat", flagged, FLAGGED_BEAT_COLOR)] {
         let points = marker_points(channel, group.iter().map(|b| b.onset_secs));
         plot_ui.points(Points::new(name, points).color(color).shape(MarkerShape::Circle).filled(true).radius(3.5));
