@@ -7,5 +7,6 @@
 pub mod analysis;
 pub mod dsp;
 pub mod io;
+pub mod model;
 #[cfg(feature = "gui")]
 pub mod ui;

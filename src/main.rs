@@ -27,11 +27,57 @@ enum Cmd {
         file: PathBuf,
         #[command(flatten)]
         open: OpenArgs,
+        /// Where the network runs.
+        #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+        device: DeviceArg,
     },
     /// Benchmarks that print figures (run on a release build).
     Bench {
         #[arg(value_enum)]
         what: BenchWhat,
+        /// Where the network runs (model benchmark).
+        #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+        device: DeviceArg,
+    },
+    /// Train the full network and the pruned lightweight one on the train patients of
+    /// splits.csv; writes both model bundles (weights + manifest with SHA-256).
+    Train {
+        /// The shared data folder (default: ../shared/data).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Where the bundles are written.
+        #[arg(long, default_value = "models")]
+        out: PathBuf,
+        /// Epochs of the full network (the paper: 40; the learning rate drops after half).
+        #[arg(long, default_value_t = 40)]
+        epochs: usize,
+        /// Fine-tuning epochs of the lightweight network (the paper: 20).
+        #[arg(long, default_value_t = 20)]
+        light_epochs: usize,
+        /// Cycles per batch (the paper: 10).
+        #[arg(long, default_value_t = 10)]
+        batch_size: usize,
+        /// Initial learning rate of Adam (the paper: 5e-4); it drops to a fifth after half the epochs.
+        #[arg(long, default_value_t = 5e-4)]
+        lr: f64,
+        /// At most this many usable cycles per record (default: all).
+        #[arg(long)]
+        max_cycles_per_record: Option<usize>,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+        device: DeviceArg,
+    },
+    /// Print the evaluation table of the shipped models: held-out test patients and the paper's
+    /// protocol (random split of the train patients' cycles).
+    Evaluate {
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Folder with the model bundles (default: the bundled models).
+        #[arg(long)]
+        models: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+        device: DeviceArg,
     },
     /// Score PPG beat detection against ECG-derived reference beats on every MIMIC PERform AF
     /// record (Charlton et al. 2022's method); prints F1, sensitivity and PPV by rhythm and split.
@@ -61,6 +107,29 @@ enum BenchWhat {
     Beats,
     /// What one frame of panning costs on a 24-h channel (min/max decimation query).
     Display,
+    /// Batched inference and training throughput of both network variants (cycles/s).
+    Model,
+}
+
+#[derive(ValueEnum, Clone, Copy, Default)]
+enum DeviceArg {
+    /// A hardware GPU when one is found, else the CPU.
+    #[default]
+    Auto,
+    /// wgpu, even on a software adapter such as Mesa lavapipe.
+    Gpu,
+    Cpu,
+}
+
+impl DeviceArg {
+    fn select(self) -> cardioppg::model::device::ComputeDevice {
+        use cardioppg::model::device::{DevicePreference, select};
+        select(match self {
+            DeviceArg::Auto => DevicePreference::Auto,
+            DeviceArg::Gpu => DevicePreference::Gpu,
+            DeviceArg::Cpu => DevicePreference::Cpu,
+        })
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Default)]
@@ -88,16 +157,24 @@ impl OpenArgs {
 fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Some(Cmd::Info { file, open }) => {
+        Some(Cmd::Info { file, open, device }) => {
             let recording = io::open_with(&file, &open.options())?;
             print!("{}", describe(&recording));
-            print!("{}", describe_beats(cardioppg::analysis::detect_beats(&recording).as_ref()));
+            let beats = cardioppg::analysis::detect_beats(&recording);
+            print!("{}", describe_beats(beats.as_ref()));
+            if let Some(beats) = &beats {
+                print!("{}", describe_model(beats, device)?);
+            }
             Ok(())
         }
-        Some(Cmd::Bench { what }) => {
+        Some(Cmd::Bench { what, device }) => {
             match what {
                 BenchWhat::Beats => print!("{}", cardioppg::dsp::bench::bench_24h()),
                 BenchWhat::Display => print!("{}", cardioppg::dsp::minmax::bench_24h_display()),
+                BenchWhat::Model => {
+                    let compute = device.select();
+                    print!("{}", cardioppg::model::bench::bench_model(&compute.device, &compute.description));
+                }
             }
             Ok(())
         }
@@ -107,6 +184,40 @@ fn main() -> Result<()> {
                 .context("no data folder: pass --data PATH/mimic-perform-af")?;
             let report = cardioppg::dsp::eval::evaluate_mimic_perform(&dir)?;
             print!("{report}");
+            Ok(())
+        }
+        Some(Cmd::Train { data, out, epochs, light_epochs, batch_size, lr, max_cycles_per_record, seed, device }) => {
+            use cardioppg::model::pipeline::{DataConfig, TrainPlan, train_models};
+            use cardioppg::model::train::TrainConfig;
+            use cardioppg::model::Variant;
+            let data = data.or_else(io::samples::shared_data_dir).context("no data folder: pass --data PATH (the folder with splits.csv)")?;
+            let schedule = |variant, epochs: usize, lr_initial| TrainConfig {
+                epochs,
+                lr_switch_epoch: epochs / 2,
+                lr_initial,
+                lr_final: lr_initial / 5.0,
+                batch_size,
+                seed,
+                ..TrainConfig::paper(variant)
+            };
+            let plan = TrainPlan {
+                data: DataConfig { max_cycles_per_record, holdout_fraction: 0.2, seed },
+                full: schedule(Variant::Full, epochs, lr),
+                lightweight: schedule(Variant::Lightweight, light_epochs, lr),
+            };
+            let compute = device.select();
+            eprintln!("training on {}", compute.description);
+            let command = std::env::args().skip(1).fold("cardioppg".to_string(), |a, b| a + " " + &b);
+            train_models(&data, &out, &plan, &compute.device, &command, |line| eprintln!("{line}"))?;
+            eprintln!("wrote the bundles to {}", out.display());
+            Ok(())
+        }
+        Some(Cmd::Evaluate { data, models, device }) => {
+            let data = data.or_else(io::samples::shared_data_dir).context("no data folder: pass --data PATH (the folder with splits.csv)")?;
+            let models = models.or_else(cardioppg::model::bundle::models_dir).context("no model bundles found: pass --models DIR")?;
+            let compute = device.select();
+            println!("device: {}\n", compute.description);
+            print!("{}", cardioppg::model::pipeline::evaluate_models(&data, &models, &compute.device)?);
             Ok(())
         }
         None => run_app(cli.file.or_else(io::samples::default_sample), cli.open.options()),
@@ -150,6 +261,32 @@ fn describe_beats(beats: Option<&cardioppg::dsp::beats::BeatAnalysis>) -> String
         out.push_str(&format!("Beat note:   {note}\n"));
     }
     out
+}
+
+/// The bundled model on the usable beats: which model, on which device, and the recording-level
+/// probability of each class with its spread.
+fn describe_model(beats: &cardioppg::dsp::beats::BeatAnalysis, device: DeviceArg) -> Result<String> {
+    use cardioppg::model::{bundle, infer};
+    let compute = device.select();
+    let model = bundle::load_default(&compute.device)?;
+    let outputs = infer::run_usable_beats(&model.network, beats, &compute.device, 256);
+    let mut out = format!("Model:       {} on {}\n", model.manifest.label(), compute.description);
+    for f in infer::summarise(&outputs, &model.manifest.classes) {
+        if f.usable_beats == 0 {
+            out.push_str(&format!("P({}):{:>w$}unreadable: no usable beats\n", f.class, "", w = 8usize.saturating_sub(f.class.len())));
+        } else {
+            out.push_str(&format!(
+                "P({}):{:>w$}{:.3} ± {:.3} (mean ± sd over {} usable beats; model output, not a diagnosis)\n",
+                f.class,
+                "",
+                f.mean_probability,
+                f.sd_probability,
+                f.usable_beats,
+                w = 8usize.saturating_sub(f.class.len())
+            ));
+        }
+    }
+    Ok(out)
 }
 
 /// The facts `info` prints, the same the app shows.

@@ -1,0 +1,88 @@
+//! The network on a recording's beats, as the app and `cardioppg info` use it: the cycles come
+//! from the beat analysis (`dsp::beats`, the same cycle interpolation and normalisation that
+//! built the training set), only usable beats are run, and the recording-level probability
+//! of each class is the mean over those beats (the paper's per-cycle outputs, aggregated).
+
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
+
+use crate::dsp::beats::BeatAnalysis;
+use crate::dsp::cycles::CYCLE_LEN;
+
+use super::network::Network;
+
+/// The network's outputs for one beat.
+#[derive(Debug, Clone)]
+pub struct BeatOutput {
+    /// Index into `BeatAnalysis::beats`.
+    pub beat: usize,
+    /// The GENERATED ECG cycle, 300 samples, on the normalised scale of the training ECG.
+    pub generated_ecg: Vec<f32>,
+    /// One probability per class, in the manifest's class order.
+    pub probabilities: Vec<f32>,
+}
+
+/// A class's probability over a recording.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClassFinding {
+    pub class: String,
+    /// Mean over the usable beats.
+    pub mean_probability: f64,
+    /// Standard deviation over the usable beats (the spread behind the mean).
+    pub sd_probability: f64,
+    pub usable_beats: usize,
+}
+
+/// Runs the network on every usable beat of `analysis`, `batch_size` cycles at a time.
+pub fn run_usable_beats(net: &Network, analysis: &BeatAnalysis, device: &Device, batch_size: usize) -> Vec<BeatOutput> {
+    let beats: Vec<usize> = (0..analysis.beats.len()).filter(|&i| analysis.beats[i].usable() && analysis.ppg_cycle(i).is_some()).collect();
+    let mut out = Vec::with_capacity(beats.len());
+    for chunk in beats.chunks(batch_size.max(1)) {
+        let cycles: Vec<f32> = chunk.iter().flat_map(|&i| analysis.ppg_cycle(i).expect("filtered above").iter().copied()).collect();
+        let x = Tensor::<2>::from_data(TensorData::new(cycles, [chunk.len(), CYCLE_LEN]), device); // [batch, 300]
+        let y = net.forward(x);
+        let ecg = y.ecg.into_data().try_into_vec::<f32>().expect("the network's output is f32"); // [batch, 300]
+        let probs_t = softmax(y.logits, 1); // [batch, N]
+        let classes = probs_t.dims()[1];
+        let probs = probs_t.into_data().try_into_vec::<f32>().expect("the network's output is f32");
+        for (k, &beat) in chunk.iter().enumerate() {
+            out.push(BeatOutput {
+                beat,
+                generated_ecg: ecg[k * CYCLE_LEN..(k + 1) * CYCLE_LEN].to_vec(),
+                probabilities: probs[k * classes..(k + 1) * classes].to_vec(),
+            });
+        }
+    }
+    out
+}
+
+/// Mean and spread of each class's probability over the beats.
+pub fn summarise(outputs: &[BeatOutput], classes: &[String]) -> Vec<ClassFinding> {
+    classes
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let values: Vec<f64> = outputs.iter().filter_map(|o| o.probabilities.get(c)).map(|&p| f64::from(p)).collect();
+            let n = values.len();
+            let mean = if n == 0 { f64::NAN } else { values.iter().sum::<f64>() / n as f64 };
+            let sd = if n < 2 { 0.0 } else { (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() };
+            ClassFinding { class: name.clone(), mean_probability: mean, sd_probability: sd, usable_beats: n }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_is_mean_and_sample_sd_per_class() {
+        let o = |p: f32| BeatOutput { beat: 0, generated_ecg: vec![], probabilities: vec![p, 1.0 - p] };
+        let s = summarise(&[o(0.2), o(0.4), o(0.6)], &["AF".into(), "non-AF".into()]);
+        assert_eq!(s[0].usable_beats, 3);
+        assert!((s[0].mean_probability - 0.4).abs() < 1e-6);
+        assert!((s[0].sd_probability - 0.2).abs() < 1e-6);
+        assert!((s[1].mean_probability - 0.6).abs() < 1e-6);
+        assert!(summarise(&[], &["AF".into()])[0].mean_probability.is_nan());
+    }
+}
