@@ -67,6 +67,10 @@ enum Cmd {
         seed: u64,
         #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
         device: DeviceArg,
+        /// Instead of training the bundles: patient-level cross-validation of the full network's
+        /// recipe inside the train patients, with this many folds; prints a table, writes nothing.
+        #[arg(long)]
+        cv_folds: Option<usize>,
     },
     /// Print the evaluation table of the shipped models: held-out test patients and the paper's
     /// protocol (random split of the train patients' cycles).
@@ -186,7 +190,7 @@ fn main() -> Result<()> {
             print!("{report}");
             Ok(())
         }
-        Some(Cmd::Train { data, out, epochs, light_epochs, batch_size, lr, max_cycles_per_record, seed, device }) => {
+        Some(Cmd::Train { data, out, epochs, light_epochs, batch_size, lr, max_cycles_per_record, seed, device, cv_folds }) => {
             use cardioppg::model::pipeline::{DataConfig, TrainPlan, train_models};
             use cardioppg::model::train::TrainConfig;
             use cardioppg::model::Variant;
@@ -207,6 +211,10 @@ fn main() -> Result<()> {
             };
             let compute = device.select();
             eprintln!("training on {}", compute.description);
+            if let Some(folds) = cv_folds {
+                print!("{}", cardioppg::model::crossval::cross_validate(&data, &plan, folds, &compute.device, |line| eprintln!("{line}"))?);
+                return Ok(());
+            }
             let command = std::env::args().skip(1).fold("cardioppg".to_string(), |a, b| a + " " + &b);
             train_models(&data, &out, &plan, &compute.device, &command, |line| eprintln!("{line}"))?;
             eprintln!("wrote the bundles to {}", out.display());

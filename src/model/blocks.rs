@@ -134,7 +134,8 @@ impl AttentionGate {
 
 /// Rows scaled to unit l2 norm; an all-zero row (a silent ReLU channel) stays zero.
 fn unit_rows(x: Tensor<3>) -> Tensor<3> {
-    let norm = x.clone().square().sum_dim(2).sqrt().add_scalar(1e-6); // [batch, C, 1]
+    // The epsilon inside the root keeps the gradient finite on an all-zero row.
+    let norm = x.clone().square().sum_dim(2).add_scalar(1e-12).sqrt(); // [batch, C, 1]
     x / norm
 }
 

@@ -87,6 +87,9 @@ pub fn read_manifest(path: &Path) -> Result<ModelManifest, ModelError> {
     if manifest.classes.is_empty() {
         return Err(ModelError::Manifest { path: path.into(), what: "field classes is empty".into() });
     }
+    if manifest.weights_file.is_empty() || Path::new(&manifest.weights_file).components().count() != 1 || manifest.weights_file == ".." {
+        return Err(ModelError::Manifest { path: path.into(), what: "field weights_file must name a file beside the manifest".into() });
+    }
     if manifest.weights_sha256.len() != 64 {
         return Err(ModelError::Manifest { path: path.into(), what: "field weights_sha256 is not a SHA-256 in hex".into() });
     }

@@ -82,7 +82,9 @@ pub fn auc(scores: &[f64], positive: &[bool]) -> f64 {
     (rank_sum - n_pos * (n_pos + 1.0) / 2.0) / (n_pos * n_neg)
 }
 
+/// Mean and sample sd of the finite values (a flat true cycle has no r or rRMSE).
 fn mean_sd(v: &[f64]) -> (f64, f64) {
+    let v: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
     let n = v.len() as f64;
     if v.is_empty() {
         return (f64::NAN, f64::NAN);

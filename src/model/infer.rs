@@ -6,7 +6,8 @@
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
-use crate::dsp::beats::BeatAnalysis;
+use crate::dsp::beats::{Beat, BeatAnalysis};
+use crate::dsp::quality::QualityReason;
 use crate::dsp::cycles::CYCLE_LEN;
 
 use super::network::Network;
@@ -33,9 +34,15 @@ pub struct ClassFinding {
     pub usable_beats: usize,
 }
 
-/// Runs the network on every usable beat of `analysis`, `batch_size` cycles at a time.
+/// Whether the network may run on a beat: its PPG is usable. A beat flagged only for having no
+/// matching R-peak still has a good PPG cycle, and the network needs nothing else.
+pub fn ppg_usable(beat: &Beat) -> bool {
+    beat.issues.iter().all(|r| *r == QualityReason::MissingEcgMatch)
+}
+
+/// Runs the network on every beat of `analysis` whose PPG is usable, `batch_size` cycles at a time.
 pub fn run_usable_beats(net: &Network, analysis: &BeatAnalysis, device: &Device, batch_size: usize) -> Vec<BeatOutput> {
-    let beats: Vec<usize> = (0..analysis.beats.len()).filter(|&i| analysis.beats[i].usable() && analysis.ppg_cycle(i).is_some()).collect();
+    let beats: Vec<usize> = (0..analysis.beats.len()).filter(|&i| ppg_usable(&analysis.beats[i]) && analysis.ppg_cycle(i).is_some()).collect();
     let mut out = Vec::with_capacity(beats.len());
     for chunk in beats.chunks(batch_size.max(1)) {
         let cycles: Vec<f32> = chunk.iter().flat_map(|&i| analysis.ppg_cycle(i).expect("filtered above").iter().copied()).collect();

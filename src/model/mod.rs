@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod blocks;
 pub mod bundle;
+pub mod crossval;
 pub mod data;
 pub mod device;
 pub mod evaluate;

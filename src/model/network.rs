@@ -82,7 +82,7 @@ impl Network {
     // ppg: [batch, 300]
     pub fn forward(&self, ppg: Tensor<2>) -> NetworkOutput {
         let [batch, len] = ppg.dims();
-        debug_assert_eq!(len, CYCLE_LEN);
+        assert_eq!(len, CYCLE_LEN, "the network takes cycles of {CYCLE_LEN} samples");
         let f1 = self.conv0.forward(ppg.reshape([batch, 1, len])); // [batch, C, 271]
         let mut x = f1.clone();
         for fem in &self.encoder {
@@ -187,6 +187,26 @@ mod tests {
         // 180,609 with five classes (a PyTorch transcription of Table VII); 33 fewer with two.
         assert_eq!(Network::new(Variant::Full, 5, &device).num_params(), 180_609);
         assert_eq!(Network::new(Variant::Full, 2, &device).num_params(), 180_576);
+    }
+
+    #[test]
+    fn pruning_copies_the_kept_kernels_along_the_right_axis() {
+        let device = Device::flex();
+        let full = Network::new(Variant::Full, 2, &device);
+        let keep: Vec<usize> = (0..60).rev().step_by(2).rev().collect(); // 1, 3, …, 59
+        let light = full.pruned(&keep, &keep, 2, &device);
+        let rows = |t: Tensor<3>| t.into_data().try_into_vec::<f32>().unwrap();
+        // Conv1d weight [out, in = 1, 30]; ConvTranspose1d weight [in, out = 1, 30]: both index
+        // the kernel on axis 0.
+        for (light_w, full_w) in [
+            (rows(light.conv0.conv.weight.val()), rows(full.conv0.conv.weight.val())),
+            (rows(light.head.weight.val()), rows(full.head.weight.val())),
+        ] {
+            assert_eq!(light_w.len(), 30 * END_KERNEL);
+            for (k, &i) in keep.iter().enumerate() {
+                assert_eq!(light_w[k * END_KERNEL..(k + 1) * END_KERNEL], full_w[i * END_KERNEL..(i + 1) * END_KERNEL]);
+            }
+        }
     }
 
     #[test]

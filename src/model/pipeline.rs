@@ -59,12 +59,12 @@ pub struct TrainPlan {
     pub lightweight: TrainConfig,
 }
 
-fn rows(data_dir: &Path, split: Split) -> Result<Vec<SplitRow>, PipelineError> {
+pub(crate) fn rows(data_dir: &Path, split: Split) -> Result<Vec<SplitRow>, PipelineError> {
     let all = read_splits(&data_dir.join("splits.csv"))?;
     Ok(all.into_iter().filter(|r| r.split == split && matches!(r.dataset.as_str(), "mimic-perform-af" | "bidmc")).collect())
 }
 
-fn classes_of(rows: &[SplitRow]) -> Vec<String> {
+pub(crate) fn classes_of(rows: &[SplitRow]) -> Vec<String> {
     let mut c: Vec<String> = rows.iter().filter_map(|r| r.label.clone()).collect();
     c.sort();
     c.dedup();

@@ -185,3 +185,53 @@ pub fn mean_losses(net: &Network, set: &CycleSet, cfg: &TrainConfig, device: &De
     }
     (e / ne.max(1.0), c / nc.max(1.0))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn two_cycles(class: [i32; 2], ecg_weight: [f32; 2]) -> CycleSet {
+        CycleSet {
+            ppg: vec![0.5; 2 * CYCLE_LEN],
+            ecg: (0..2 * CYCLE_LEN).map(|i| (i % 7) as f32 / 7.0).collect(),
+            class: class.to_vec(),
+            ecg_weight: ecg_weight.to_vec(),
+            record: vec![0, 0],
+            beat: vec![0, 1],
+            records: Vec::new(),
+        }
+    }
+
+    fn output(ecg: Vec<f32>, logits: Vec<f32>, device: &Device) -> NetworkOutput {
+        NetworkOutput {
+            ecg: Tensor::from_data(TensorData::new(ecg, [2, CYCLE_LEN]), device),
+            logits: Tensor::from_data(TensorData::new(logits, [2, 2]), device),
+            f1: Tensor::zeros([2, 3, 5], device),
+            f_star: Tensor::zeros([2, 3, 5], device),
+        }
+    }
+
+    #[test]
+    fn unlabelled_and_non_lead_ii_cycles_do_not_reach_their_terms() {
+        let device = Device::flex();
+        let cfg = TrainConfig::paper(Variant::Full);
+        // Cycle 0: labelled AF (class 0), lead II. Cycle 1: unlabelled, ECG not lead II.
+        let set = two_cycles([0, -1], [1.0, 0.0]);
+        let batch = Batch::new(&set, &[0, 1], &device);
+        let scalar = |t: Tensor<1>| t.into_scalar::<f32>();
+        let base = loss(&output(vec![0.0; 2 * CYCLE_LEN], vec![2.0, 0.0, 0.0, 0.0], &device), &batch, &cfg);
+        // Anything the second cycle outputs changes neither term.
+        let mut ecg = vec![0.0; 2 * CYCLE_LEN];
+        ecg[CYCLE_LEN..].fill(9.0);
+        let moved = loss(&output(ecg, vec![2.0, 0.0, -5.0, 5.0], &device), &batch, &cfg);
+        assert_eq!(scalar(base.ecg.clone()), scalar(moved.ecg));
+        assert_eq!(scalar(base.class.clone()), scalar(moved.class));
+        // Each term is the first cycle's own value: Σ E² and −log softmax(2, 0)[0].
+        let sse: f32 = set.ecg_row(0).iter().map(|e| e * e).sum();
+        assert!((scalar(base.ecg) - sse).abs() < 1e-3 * sse);
+        let ce = (1.0 + (-2.0f32).exp()).ln();
+        assert!((scalar(base.class) - ce).abs() < 1e-6);
+        // Eq. 6 on all-zero maps leaves only the epsilons: (3 rows + 5 columns) × 1e-6, for F* and F1.
+        assert!((scalar(base.sparsity) - 2.0 * (3.0 + 5.0) * 1e-6).abs() < 1e-9);
+    }
+}
