@@ -5,11 +5,11 @@
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
-use burn::tensor::activation::softmax;
 use cardioppg::dsp::beats::analyse_beats;
 use cardioppg::dsp::cycles::CYCLE_LEN;
 use cardioppg::model::bundle::{self, ModelError};
 use cardioppg::model::device::{self, DevicePreference};
+use cardioppg::model::infer::predict_cycles;
 use cardioppg::model::pipeline::bundle_stem;
 use cardioppg::model::{Network, Variant};
 
@@ -34,12 +34,8 @@ fn sample_cycles(n: usize) -> Vec<f32> {
 
 // -> ([batch, 300] ECG, [batch, N] probabilities), flattened
 fn run(net: &Network, cycles: &[f32], device: &Device) -> (Vec<f32>, Vec<f32>) {
-    let batch = cycles.len() / CYCLE_LEN;
-    let x = Tensor::<2>::from_data(TensorData::new(cycles.to_vec(), [batch, CYCLE_LEN]), device);
-    let out = net.forward(x);
-    let ecg = out.ecg.into_data().try_into_vec::<f32>().unwrap();
-    let probs = softmax(out.logits, 1).into_data().try_into_vec::<f32>().unwrap();
-    (ecg, probs)
+    let p = predict_cycles(net, cycles, device);
+    (p.ecg, p.probs)
 }
 
 fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {

@@ -14,9 +14,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use super::data::{CycleSet, Split, SplitRow, extract_cycles};
+use super::data::{Split, SplitRow, extract_cycles};
 use super::evaluate::{self, SetResult};
-use super::pipeline::{POSITIVE_CLASS, PipelineError, TrainPlan, classes_of, rows};
+use super::pipeline::{POSITIVE_CLASS, PipelineError, TrainPlan, cap_per_record, classes_of, rows};
 use super::train::train;
 
 /// Validation cycles scored per record (a CPU budget; the record-level mean needs no more).
@@ -48,22 +48,6 @@ pub fn patient_folds(rows: &[SplitRow], folds: usize, seed: u64) -> Vec<usize> {
     rows.iter().map(|r| fold_of[&r.patient]).collect()
 }
 
-/// At most `cap` randomly drawn cycles of each record among `indices`, ascending.
-fn capped(set: &CycleSet, indices: impl Iterator<Item = usize>, cap: Option<usize>, rng: &mut StdRng) -> Vec<usize> {
-    let mut by_record: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
-    for i in indices {
-        by_record.entry(set.record[i]).or_default().push(i);
-    }
-    let mut out = Vec::new();
-    for (_, mut idx) in by_record {
-        idx.shuffle(rng);
-        idx.truncate(cap.unwrap_or(usize::MAX));
-        out.extend(idx);
-    }
-    out.sort_unstable();
-    out
-}
-
 /// Trains and scores the full network once per fold; returns the table (one row per fold and
 /// the mean ± sd over folds).
 pub fn cross_validate(data_dir: &Path, plan: &TrainPlan, folds: usize, device: &Device, mut log: impl FnMut(&str)) -> Result<String, PipelineError> {
@@ -81,8 +65,14 @@ pub fn cross_validate(data_dir: &Path, plan: &TrainPlan, folds: usize, device: &
     let mut out = format!("{}\n", evaluate::table_header());
     let mut results: Vec<SetResult> = Vec::new();
     for k in 0..folds {
-        let fit = set.subset(&capped(&set, (0..set.len()).filter(|&i| fold_of_cycle(i) != k), plan.data.max_cycles_per_record, &mut rng));
-        let val = set.subset(&capped(&set, (0..set.len()).filter(|&i| fold_of_cycle(i) == k), Some(VALIDATION_CYCLES_PER_RECORD), &mut rng));
+        // Sorted, as before: cycles in record order, each record's in time order.
+        let capped = |keep: &dyn Fn(usize) -> bool, cap, rng: &mut StdRng| {
+            let mut idx = cap_per_record(&set, (0..set.len()).filter(|&i| keep(i)), cap, rng);
+            idx.sort_unstable();
+            set.subset(&idx)
+        };
+        let fit = capped(&|i| fold_of_cycle(i) != k, plan.data.max_cycles_per_record, &mut rng);
+        let val = capped(&|i| fold_of_cycle(i) == k, Some(VALIDATION_CYCLES_PER_RECORD), &mut rng);
         let patients = fold_of_row.iter().filter(|&&f| f == k).count();
         log(&format!("fold {}/{folds}: {} records of validation patients, {} fitting cycles, {} validation cycles", k + 1, patients, fit.len(), val.len()));
         let (net, _) = train(&plan.full, classes.len(), &fit, None, None, device, |l| {

@@ -7,33 +7,23 @@ use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use burn::prelude::*;
-use burn::tensor::activation::softmax;
 
 use super::data::CycleSet;
+pub use super::infer::Predictions;
+use super::infer::predict_cycles;
 use super::network::Network;
-use super::train::Batch;
 use crate::dsp::cycles::CYCLE_LEN;
 
-/// Generated ECG cycles and class probabilities, `set.len() × 300` and `set.len() × N`.
-pub struct Predictions {
-    pub ecg: Vec<f32>,
-    pub probs: Vec<f32>,
-    pub classes: usize,
-}
-
+/// The network on every cycle of `set`, `batch_size` at a time.
 pub fn predict(net: &Network, set: &CycleSet, device: &Device, batch_size: usize) -> Predictions {
-    let idx: Vec<usize> = (0..set.len()).collect();
-    let mut ecg = Vec::with_capacity(set.len() * CYCLE_LEN);
-    let mut probs = Vec::new();
-    let mut classes = 0;
-    for chunk in idx.chunks(batch_size.max(1)) {
-        let batch = Batch::new(set, chunk, device);
-        let out = net.forward(batch.ppg);
-        classes = out.logits.dims()[1];
-        ecg.extend(out.ecg.into_data().try_into_vec::<f32>().expect("the network's output is f32"));
-        probs.extend(softmax(out.logits, 1).into_data().try_into_vec::<f32>().expect("the network's output is f32"));
+    let mut all = Predictions { ecg: Vec::with_capacity(set.len() * CYCLE_LEN), probs: Vec::new(), classes: 0 };
+    for rows in set.ppg.chunks(batch_size.max(1) * CYCLE_LEN) {
+        let p = predict_cycles(net, rows, device);
+        all.ecg.extend(p.ecg);
+        all.probs.extend(p.probs);
+        all.classes = p.classes;
     }
-    Predictions { ecg, probs, classes }
+    all
 }
 
 pub fn pearson(a: &[f32], b: &[f32]) -> f64 {

@@ -34,6 +34,24 @@ pub struct ClassFinding {
     pub usable_beats: usize,
 }
 
+/// Generated ECG cycles and class probabilities of `n` cycles, `n × 300` and `n × classes`.
+pub struct Predictions {
+    pub ecg: Vec<f32>,
+    pub probs: Vec<f32>,
+    pub classes: usize,
+}
+
+/// The network on `cycles` (row-major, `n × 300`), as one batch.
+pub fn predict_cycles(net: &Network, cycles: &[f32], device: &Device) -> Predictions {
+    let n = cycles.len() / CYCLE_LEN;
+    let x = Tensor::<2>::from_data(TensorData::new(cycles.to_vec(), [n, CYCLE_LEN]), device); // [n, 300]
+    let y = net.forward(x);
+    let classes = y.logits.dims()[1];
+    let ecg = y.ecg.into_data().try_into_vec::<f32>().expect("the network's output is f32"); // [n, 300]
+    let probs = softmax(y.logits, 1).into_data().try_into_vec::<f32>().expect("the network's output is f32"); // [n, classes]
+    Predictions { ecg, probs, classes }
+}
+
 /// Whether the network may run on a beat: its PPG is usable. A beat flagged only for having no
 /// matching R-peak still has a good PPG cycle, and the network needs nothing else.
 pub fn ppg_usable(beat: &Beat) -> bool {
@@ -46,12 +64,7 @@ pub fn run_usable_beats(net: &Network, analysis: &BeatAnalysis, device: &Device,
     let mut out = Vec::with_capacity(beats.len());
     for chunk in beats.chunks(batch_size.max(1)) {
         let cycles: Vec<f32> = chunk.iter().flat_map(|&i| analysis.ppg_cycle(i).expect("filtered above").iter().copied()).collect();
-        let x = Tensor::<2>::from_data(TensorData::new(cycles, [chunk.len(), CYCLE_LEN]), device); // [batch, 300]
-        let y = net.forward(x);
-        let ecg = y.ecg.into_data().try_into_vec::<f32>().expect("the network's output is f32"); // [batch, 300]
-        let probs_t = softmax(y.logits, 1); // [batch, N]
-        let classes = probs_t.dims()[1];
-        let probs = probs_t.into_data().try_into_vec::<f32>().expect("the network's output is f32");
+        let Predictions { ecg, probs, classes } = predict_cycles(net, &cycles, device);
         for (k, &beat) in chunk.iter().enumerate() {
             out.push(BeatOutput {
                 beat,

@@ -10,6 +10,7 @@
 //! - Nothing is chosen on any evaluation set: the schedule is fixed and the last epoch's weights
 //!   ship. The 20 % cycles are only printed per epoch as a monitor.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -71,20 +72,27 @@ pub(crate) fn classes_of(rows: &[SplitRow]) -> Vec<String> {
     c
 }
 
+/// At most `cap` randomly drawn cycles of each record among `indices`, grouped by record in
+/// record order (the draw, and so the paper-protocol split, depends on this order).
+pub(crate) fn cap_per_record(set: &CycleSet, indices: impl Iterator<Item = usize>, cap: Option<usize>, rng: &mut StdRng) -> Vec<usize> {
+    let mut by_record: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
+    for i in indices {
+        by_record.entry(set.record[i]).or_default().push(i);
+    }
+    let mut out = Vec::new();
+    for (_, mut idx) in by_record {
+        idx.shuffle(rng);
+        idx.truncate(cap.unwrap_or(usize::MAX));
+        out.extend(idx);
+    }
+    out
+}
+
 /// The train patients' cycles, capped per record and split into (fit, paper-protocol test).
 pub fn train_cycles(data_dir: &Path, cfg: &DataConfig, classes: &[String]) -> Result<(CycleSet, CycleSet), PipelineError> {
     let set = extract_cycles(data_dir, &rows(data_dir, Split::Train)?, classes)?;
     let mut rng = StdRng::seed_from_u64(cfg.seed);
-    let mut by_record: Vec<Vec<usize>> = vec![Vec::new(); set.records.len()];
-    for i in 0..set.len() {
-        by_record[set.record[i] as usize].push(i);
-    }
-    let mut pool = Vec::new();
-    for mut idx in by_record {
-        idx.shuffle(&mut rng);
-        idx.truncate(cfg.max_cycles_per_record.unwrap_or(usize::MAX));
-        pool.extend(idx);
-    }
+    let mut pool = cap_per_record(&set, 0..set.len(), cfg.max_cycles_per_record, &mut rng);
     pool.shuffle(&mut rng);
     let n_hold = (pool.len() as f64 * cfg.holdout_fraction).round() as usize;
     let (hold, fit) = pool.split_at(n_hold);
