@@ -1,11 +1,12 @@
 //! CardioPPG Review: the library behind the `cardioppg` desktop app and CLI.
 //!
 //! Data flows one way: [`io`] (files → [`io::Recording`]) → [`dsp`] (beats, cycles, display
-//! decimation) → model → explain → [`analysis`] → [`ui`] / report. `io` and `dsp` never see
+//! decimation) → [`model`] → [`explain`] → [`analysis`] → [`ui`] / report. `io` and `dsp` never see
 //! egui or burn types, so they can be tested, fuzzed and reused headless.
 
 pub mod analysis;
 pub mod dsp;
+pub mod explain;
 pub mod io;
 pub mod model;
 #[cfg(feature = "gui")]

@@ -35,9 +35,22 @@ enum Cmd {
     Bench {
         #[arg(value_enum)]
         what: BenchWhat,
-        /// Where the network runs (model benchmark).
+        /// Where the network runs (model and explain benchmarks).
         #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
         device: DeviceArg,
+        /// The recording the explain benchmark uses (default: the 20-minute MIMIC PERform AF
+        /// record 001 of the shared data, else the bundled 60-s excerpt repeated 20 times).
+        #[arg(long)]
+        recording: Option<PathBuf>,
+        /// Time the per-class maps of only the first N usable beats (and extrapolate).
+        #[arg(long)]
+        max_beats: Option<usize>,
+        /// Also time the 300x300 map with adaptive refinement (slow on a CPU).
+        #[arg(long)]
+        adaptive: bool,
+        /// The IG baseline of the explain benchmark.
+        #[arg(long, value_enum, default_value_t = BaselineArg::Zero)]
+        baseline: BaselineArg,
     },
     /// Train the full network and the pruned lightweight one on the train patients of
     /// splits.csv; writes both model bundles (weights + manifest with SHA-256).
@@ -113,6 +126,8 @@ enum BenchWhat {
     Display,
     /// Batched inference and training throughput of both network variants (cycles/s).
     Model,
+    /// Integrated Gradients: one beat's 300x300 map, a 20-minute recording's per-class maps.
+    Explain,
 }
 
 #[derive(ValueEnum, Clone, Copy, Default)]
@@ -133,6 +148,27 @@ impl DeviceArg {
             DeviceArg::Gpu => DevicePreference::Gpu,
             DeviceArg::Cpu => DevicePreference::Cpu,
         })
+    }
+}
+
+#[derive(ValueEnum, Clone, Copy)]
+enum BaselineArg {
+    /// All-zero cycle (the paper's).
+    Zero,
+    /// A flat line at the cycle's mean.
+    Mean,
+    /// The cycle low-passed at 2 cycles per beat.
+    LowPass,
+}
+
+impl From<BaselineArg> for cardioppg::explain::Baseline {
+    fn from(b: BaselineArg) -> Self {
+        use cardioppg::explain::Baseline;
+        match b {
+            BaselineArg::Zero => Baseline::Zero,
+            BaselineArg::Mean => Baseline::Mean,
+            BaselineArg::LowPass => Baseline::DEFAULT_LOW_PASS,
+        }
     }
 }
 
@@ -171,13 +207,20 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Some(Cmd::Bench { what, device }) => {
+        Some(Cmd::Bench { what, device, recording, max_beats, adaptive, baseline }) => {
             match what {
                 BenchWhat::Beats => print!("{}", cardioppg::dsp::bench::bench_24h()),
                 BenchWhat::Display => print!("{}", cardioppg::dsp::minmax::bench_24h_display()),
                 BenchWhat::Model => {
                     let compute = device.select();
                     print!("{}", cardioppg::model::bench::bench_model(&compute.device, &compute.description));
+                }
+                BenchWhat::Explain => {
+                    let compute = device.select();
+                    let model = cardioppg::model::bundle::load_default(&compute.device)?;
+                    let (name, beats) = bench_recording(recording)?;
+                    println!("model: {}", model.manifest.label());
+                    cardioppg::explain::bench::bench_explain(&model.network, &compute.device, &compute.description, &beats, &name, cardioppg::explain::bench::BenchOptions { max_beats, adaptive, baseline: baseline.into() }, &mut std::io::stdout())?;
                 }
             }
             Ok(())
@@ -295,6 +338,27 @@ fn describe_model(beats: &cardioppg::dsp::beats::BeatAnalysis, device: DeviceArg
         }
     }
     Ok(out)
+}
+
+/// The explain benchmark's recording and its beats: the given file, else the shared data's
+/// 20-minute MIMIC PERform AF record 001, else the bundled 60-s excerpt repeated 20 times.
+fn bench_recording(path: Option<PathBuf>) -> Result<(String, cardioppg::dsp::beats::BeatAnalysis)> {
+    let shared = || io::samples::shared_data_dir().map(|d| d.join("mimic-perform-af/mimic_perform_af_wfdb/mimic_perform_af_001.hea")).filter(|p| p.is_file());
+    if let Some(path) = path.or_else(shared) {
+        let recording = io::open(&path)?;
+        let beats = cardioppg::analysis::detect_beats(&recording).with_context(|| format!("{}: no PPG channel", path.display()))?;
+        return Ok((path.display().to_string(), beats));
+    }
+    let sample = io::samples::sample_data_dir().context("no sample data found")?.join("mimic_perform_non_af_002_nonAF_60s.hea");
+    let mut recording = io::open(&sample)?;
+    for channel in &mut recording.channels {
+        let once = channel.samples.clone();
+        for _ in 1..20 {
+            channel.samples.extend_from_slice(&once);
+        }
+    }
+    let beats = cardioppg::analysis::detect_beats(&recording).with_context(|| format!("{}: no PPG channel", sample.display()))?;
+    Ok((format!("{} repeated 20 times", sample.display()), beats))
 }
 
 /// The facts `info` prints, the same the app shows.

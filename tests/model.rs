@@ -2,13 +2,14 @@
 //! committed output (golden), the wgpu path agrees with the CPU path, and a damaged bundle is
 //! refused with a message that names the file.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
 use cardioppg::dsp::beats::analyse_beats;
 use cardioppg::dsp::cycles::CYCLE_LEN;
 use cardioppg::model::bundle::{self, ModelError};
-use cardioppg::model::device::{self, DevicePreference};
 use cardioppg::model::infer::predict_cycles;
 use cardioppg::model::pipeline::bundle_stem;
 use cardioppg::model::{Network, Variant};
@@ -98,13 +99,7 @@ fn a_fixed_real_cycle_gives_the_committed_output() {
 /// Skips only where no wgpu adapter exists at all, unless `CARDIOPPG_REQUIRE_WGPU=1` (CI).
 #[test]
 fn wgpu_and_cpu_agree_within_1e_4() {
-    let gpu = device::select(DevicePreference::Gpu);
-    if !gpu.is_gpu {
-        assert!(std::env::var_os("CARDIOPPG_REQUIRE_WGPU").is_none_or(|v| v != "1"), "CARDIOPPG_REQUIRE_WGPU=1 but: {}", gpu.description);
-        eprintln!("skipped: {}", gpu.description);
-        return;
-    }
-    eprintln!("wgpu device: {}", gpu.description);
+    let Some(gpu) = common::wgpu_device() else { return };
     let cpu = Device::flex();
     let cycles = sample_cycles(2);
     for variant in [Variant::Full, Variant::Lightweight] {

@@ -82,9 +82,37 @@ impl Network {
     // ppg: [batch, 300]
     pub fn forward(&self, ppg: Tensor<2>) -> NetworkOutput {
         let [batch, len] = ppg.dims();
+        let (f1, f_star) = self.trunk(ppg);
+        let ecg = self.head.forward(f_star.clone()).reshape([batch, len]); // [batch, 300]
+        let w = self.channel_gate.weights(f_star.clone()); // [batch, C]
+        let [_, c, v] = f_star.dims();
+        let weighted = f_star.clone() * w.reshape([batch, c, 1]).expand([batch, c, v]);
+        let logits = self.classifier.forward(weighted); // [batch, N]
+        NetworkOutput { ecg, logits, f1, f_star }
+    }
+
+    /// The ECG branch alone (the diagnosis branch does not feed it): what the ECG attribution
+    /// map differentiates, without paying for the classifier.
+    // ppg: [batch, 300] -> [batch, 300]
+    pub fn forward_ecg(&self, ppg: Tensor<2>) -> Tensor<2> {
+        let [batch, len] = ppg.dims();
+        let (_, f_star) = self.trunk(ppg);
+        self.head.forward(f_star).reshape([batch, len])
+    }
+
+    // ppg: [batch, 300] -> (F1, F*): ([batch, C, 271], [batch, C, 271])
+    fn trunk(&self, ppg: Tensor<2>) -> (Tensor<3>, Tensor<3>) {
+        let [batch, len] = ppg.dims();
         assert_eq!(len, CYCLE_LEN, "the network takes cycles of {CYCLE_LEN} samples");
         let f1 = self.conv0.forward(ppg.reshape([batch, 1, len])); // [batch, C, 271]
-        let mut x = f1.clone();
+        let x = self.encode_decode(f1.clone());
+        let f_star = self.gate.forward(f1.clone(), x); // [batch, C, 271]
+        (f1, f_star)
+    }
+
+    // F1: [batch, C, 271] -> FT: [batch, C, 271]
+    fn encode_decode(&self, f1: Tensor<3>) -> Tensor<3> {
+        let mut x = f1;
         for fem in &self.encoder {
             for _ in 0..self.passes {
                 x = fem.forward(x); // full: [batch, C, 257] then [batch, C, 253]
@@ -95,13 +123,7 @@ impl Network {
                 x = ftm.forward(x); // full: [batch, C, 257] then [batch, C, 271]
             }
         }
-        let f_star = self.gate.forward(f1.clone(), x); // [batch, C, 271]
-        let ecg = self.head.forward(f_star.clone()).reshape([batch, len]); // [batch, 300]
-        let w = self.channel_gate.weights(f_star.clone()); // [batch, C]
-        let [_, c, v] = f_star.dims();
-        let weighted = f_star.clone() * w.reshape([batch, c, 1]).expand([batch, c, v]);
-        let logits = self.classifier.forward(weighted); // [batch, N]
-        NetworkOutput { ecg, logits, f1, f_star }
+        x
     }
 
     /// Kernel significance for pruning (section III-E): for the first convolution's kernels
@@ -112,17 +134,7 @@ impl Network {
     pub fn significance(&self, ppg: Tensor<2>) -> (Vec<f32>, Vec<f32>) {
         let [batch, len] = ppg.dims();
         let f1 = self.conv0.forward(ppg.reshape([batch, 1, len]));
-        let mut x = f1.clone();
-        for fem in &self.encoder {
-            for _ in 0..self.passes {
-                x = fem.forward(x);
-            }
-        }
-        for ftm in &self.decoder {
-            for _ in 0..self.passes {
-                x = ftm.forward(x);
-            }
-        }
+        let x = self.encode_decode(f1.clone());
         let alpha = self.gate.alpha(f1.clone(), x.clone()); // [batch, C, C]
         let f_star = x + alpha.clone().matmul(f1.clone());
         let c = f1.dims()[1];
