@@ -60,8 +60,18 @@ impl AttributionCache {
             std::thread::Builder::new()
                 .name("attributions".into())
                 .spawn(move || {
+                    // Marks the work finished even when it panics, so no one polls forever.
+                    struct Finished(Arc<Shared>);
+                    impl Drop for Finished {
+                        fn drop(&mut self) {
+                            if std::thread::panicking() {
+                                *lock(&self.0.error) = Some(ExplainError::Worker("the attribution worker panicked".into()));
+                            }
+                            self.0.finished.store(true, Ordering::Release);
+                        }
+                    }
+                    let _finished = Finished(shared.clone());
                     background(&shared, &beats, &cycles, &explainer);
-                    shared.finished.store(true, Ordering::Release);
                 })
         };
         let worker = match worker {
@@ -103,13 +113,18 @@ impl AttributionCache {
 
     /// Blocks until the background work ends; its error, if it failed.
     pub fn wait(&mut self) -> Result<(), ExplainError> {
-        if let Some(handle) = self.worker.take() {
-            let _ = handle.join();
+        if let Some(handle) = self.worker.take()
+            && handle.join().is_err()
+        {
+            let mut error = lock(&self.shared.error);
+            error.get_or_insert(ExplainError::Worker("the attribution worker panicked".into()));
         }
         lock(&self.shared.error).clone().map_or(Ok(()), Err)
     }
 
-    /// The beat's 300×300 map, computed in the calling thread the first time and kept.
+    /// The beat's 300×300 map, computed in the calling thread the first time and kept. (Two
+    /// threads asking for the same new beat at once both compute it; the app asks from one
+    /// worker.)
     pub fn ecg_map(&self, beat: usize) -> Result<Arc<EcgMap>, ExplainError> {
         if let Some(map) = lock(&self.ecg_maps).get(&beat) {
             return Ok(map.clone());
@@ -121,6 +136,8 @@ impl AttributionCache {
     }
 }
 
+/// Dropping cancels: the worker stops after its current step (a few seconds on a CPU) and is
+/// not joined, so closing a recording never blocks the caller.
 impl Drop for AttributionCache {
     fn drop(&mut self) {
         self.cancel();
@@ -138,10 +155,10 @@ fn background(shared: &Shared, beats: &[usize], cycles: &[f32], explainer: &Expl
         if shared.cancel.load(Ordering::Acquire) {
             return;
         }
-        // The first pending step at or after the one holding the focused beat, wrapping.
+        // The pending step nearest the one holding the focused beat, either side.
         let focus = shared.focus_beat.load(Ordering::Acquire);
-        let from = steps.iter().position(|s| s.last().is_some_and(|&b| b >= focus)).unwrap_or(0);
-        let Some(next) = (0..steps.len()).map(|k| (from + k) % steps.len()).find(|&k| pending[k]) else { return };
+        let at = steps.iter().position(|s| s.last().is_some_and(|&b| b >= focus)).unwrap_or(steps.len() - 1);
+        let Some(next) = (0..steps.len()).filter(|&k| pending[k]).min_by_key(|&k| k.abs_diff(at)) else { return };
         pending[next] = false;
         let batch: Vec<f32> = steps[next].iter().flat_map(|&b| cycles[b * CYCLE_LEN..(b + 1) * CYCLE_LEN].iter().copied()).collect();
         match explainer.class_maps(&batch) {

@@ -8,8 +8,8 @@
 //! output index, each replica's loss selects its own output, and since the network treats
 //! samples independently (layer norm is per sample, nothing mixes the batch) the gradient of
 //! the summed loss with respect to replica r is the gradient of replica r's output alone.
-//! Chunks bound memory; the per-step gradients are summed on the host in a fixed order, so the
-//! result does not depend on the chunk size.
+//! Chunks bound memory; the per-step gradients are summed on the host in a fixed order, so
+//! results agree across chunk sizes to rounding (the batched kernels' last bits).
 
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
@@ -134,7 +134,7 @@ pub enum ExplainError {
     BadCycleLength(usize),
     #[error("cycle {cycle} has a non-finite sample")]
     NonFinite { cycle: usize },
-    #[error("IG needs at least one Riemann step and one sample per chunk")]
+    #[error("IG needs at least one Riemann step, one sample per chunk and a positive finite tolerance")]
     BadSettings,
     #[error(transparent)]
     Baseline(#[from] BaselineError),
@@ -165,7 +165,8 @@ pub struct Explainer {
 
 impl Explainer {
     pub fn new(net: &Network, device: &Device, settings: IgSettings) -> Result<Self, ExplainError> {
-        if settings.steps == 0 || settings.chunk_samples == 0 {
+        let bad_partition = matches!(settings.partition, Partition::Adaptive { tolerance, .. } if !(tolerance.is_finite() && tolerance > 0.0));
+        if settings.steps == 0 || settings.chunk_samples == 0 || bad_partition {
             return Err(ExplainError::BadSettings);
         }
         let autodiff = device.clone().autodiff();
@@ -214,8 +215,7 @@ impl Explainer {
         let jobs: Vec<(usize, usize)> = (0..n).flat_map(|b| (0..differentiated).map(move |c| (b, c))).collect();
         let integral = self.path_integral(cycles, &baselines, &jobs, Output::Probability);
         let attributed = scale_by_delta(&integral.mean_grad, cycles, &baselines, &jobs);
-        let at_input = predict_cycles(&self.plain, cycles, &self.device).probs;
-        let at_baseline = predict_cycles(&self.plain, &baselines, &self.device).probs;
+        let (at_input, at_baseline) = (self.probabilities(cycles), self.probabilities(&baselines));
         let k = self.classes;
         Ok((0..n)
             .map(|b| {
@@ -235,6 +235,11 @@ impl Explainer {
                 ClassMaps { attributions, settings: self.settings, steps_used: integral.steps[b * differentiated], probabilities, baseline_probabilities, completeness }
             })
             .collect())
+    }
+
+    /// Class probabilities of many cycles, `chunk_samples` at a time.
+    fn probabilities(&self, cycles: &[f32]) -> Vec<f32> {
+        cycles.chunks(self.settings.chunk_samples * CYCLE_LEN).flat_map(|chunk| predict_cycles(&self.plain, chunk, &self.device).probs).collect()
     }
 
     fn path_integral(&self, inputs: &[f32], baselines: &[f32], jobs: &[(usize, usize)], output: Output) -> super::quadrature::Integral {

@@ -25,8 +25,9 @@ use crate::dsp::cycles::CYCLE_LEN;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub enum Partition {
     Uniform,
-    /// Refine until `Σ_j |Σ_i IG_j[i] − Δf_j| ≤ tolerance · Σ_j |Δf_j|` over the cycle's outputs,
-    /// or until a cycle has used `max_steps` midpoints.
+    /// Refine until `Σ_j |Σ_i IG_j[i] − Δf_j| ≤ tolerance · Σ_j |Δf_j|` over the cycle's
+    /// differentiated outputs (every ECG point; every class but the last, whose error is minus
+    /// the sum of the others'), or until a cycle has used `max_steps` midpoints.
     Adaptive { tolerance: f64, max_steps: usize },
 }
 

@@ -62,7 +62,8 @@ impl PulsePhase {
 /// upstroke from the onset to halfway between the steepest upslope and the systolic peak; the
 /// systolic peak from there to halfway between peak and notch; the dicrotic notch from there
 /// as far past the notch as it began before it; diastole to the next onset. Without a notch the
-/// peak's window is as wide after the peak as before it, and the notch phase is absent.
+/// peak's window is as wide after the peak as before it (at least the peak sample), and the
+/// notch phase is absent; a notch at or before the peak counts as no notch.
 pub fn phase_spans(f: &PulseFiducials) -> Vec<(PulsePhase, Range<usize>)> {
     let beat_len = f.next_onset.saturating_sub(f.onset).max(1) as f64;
     // Fiducial sample → position on the 300-sample cycle.
@@ -73,14 +74,14 @@ pub fn phase_spans(f: &PulseFiducials) -> Vec<(PulsePhase, Range<usize>)> {
     let end_of = |b: usize| b.clamp(b1, CYCLE_LEN);
     match f.dicrotic_notch.map(at).filter(|&n| n > peak) {
         Some(notch) => {
-            let b2 = end_of((peak + notch).div_ceil(2));
-            let b3 = end_of(notch + (notch - b2.min(notch))).max(b2);
+            let b2 = end_of((peak + notch).div_ceil(2).min(notch));
+            let b3 = end_of((2 * notch).saturating_sub(b2).max(notch + 1)).max(b2);
             spans.push((PulsePhase::SystolicPeak, b1..b2));
             spans.push((PulsePhase::DicroticNotch, b2..b3));
             spans.push((PulsePhase::Diastole, b3..CYCLE_LEN));
         }
         None => {
-            let b2 = end_of(peak + peak.saturating_sub(b1));
+            let b2 = end_of((2 * peak).saturating_sub(b1).max(peak + 1));
             spans.push((PulsePhase::SystolicPeak, b1..b2));
             spans.push((PulsePhase::Diastole, b2..CYCLE_LEN));
         }
@@ -162,6 +163,18 @@ mod tests {
         let with_notch = phase_spans(&fiducials(Some(1050)));
         assert!(with_notch.iter().any(|(p, r)| *p == PulsePhase::DicroticNotch && r.contains(&120)));
         assert!(!phase_spans(&fiducials(None)).iter().any(|(p, _)| *p == PulsePhase::DicroticNotch));
+    }
+
+    #[test]
+    fn phases_survive_fiducials_that_touch() {
+        // Steepest upslope on the peak, no notch: the peak still has its phase.
+        let f = PulseFiducials { max_upslope: 1025, ..fiducials(None) };
+        assert!(phase_spans(&f).iter().any(|(p, r)| *p == PulsePhase::SystolicPeak && r.contains(&60)));
+        // A notch one cycle sample after the peak (125 Hz → 300 samples: 1 sample ≈ 2.4).
+        let f = fiducials(Some(1026));
+        let spans = phase_spans(&f);
+        assert!(spans.iter().any(|(p, _)| *p == PulsePhase::DicroticNotch), "{spans:?}");
+        assert!(spans.iter().any(|(p, _)| *p == PulsePhase::SystolicPeak), "{spans:?}");
     }
 
     #[test]
