@@ -344,21 +344,17 @@ fn describe_model(beats: &cardioppg::dsp::beats::BeatAnalysis, device: DeviceArg
 /// 20-minute MIMIC PERform AF record 001, else the bundled 60-s excerpt repeated 20 times.
 fn bench_recording(path: Option<PathBuf>) -> Result<(String, cardioppg::dsp::beats::BeatAnalysis)> {
     let shared = || io::samples::shared_data_dir().map(|d| d.join("mimic-perform-af/mimic_perform_af_wfdb/mimic_perform_af_001.hea")).filter(|p| p.is_file());
-    if let Some(path) = path.or_else(shared) {
-        let recording = io::open(&path)?;
-        let beats = cardioppg::analysis::detect_beats(&recording).with_context(|| format!("{}: no PPG channel", path.display()))?;
-        return Ok((path.display().to_string(), beats));
-    }
-    let sample = io::samples::sample_data_dir().context("no sample data found")?.join("mimic_perform_non_af_002_nonAF_60s.hea");
-    let mut recording = io::open(&sample)?;
+    let (path, repeats) = match path.or_else(shared) {
+        Some(path) => (path, 1),
+        None => (io::samples::sample_data_dir().context("no sample data found")?.join("mimic_perform_non_af_002_nonAF_60s.hea"), 20),
+    };
+    let mut recording = io::open(&path)?;
     for channel in &mut recording.channels {
-        let once = channel.samples.clone();
-        for _ in 1..20 {
-            channel.samples.extend_from_slice(&once);
-        }
+        channel.samples = channel.samples.repeat(repeats);
     }
-    let beats = cardioppg::analysis::detect_beats(&recording).with_context(|| format!("{}: no PPG channel", sample.display()))?;
-    Ok((format!("{} repeated 20 times", sample.display()), beats))
+    let beats = cardioppg::analysis::detect_beats(&recording).with_context(|| format!("{}: no PPG channel", path.display()))?;
+    let name = if repeats == 1 { path.display().to_string() } else { format!("{} repeated {repeats} times", path.display()) };
+    Ok((name, beats))
 }
 
 /// The facts `info` prints, the same the app shows.

@@ -2,30 +2,16 @@
 //! finite differences, determinism, batching, the wgpu path, the summaries and the cache.
 
 mod common;
+use common::{max_abs, max_abs_diff, sample_beats, usable_cycles};
 
-use std::path::Path;
 use std::sync::Arc;
 
 use burn::prelude::*;
-use cardioppg::dsp::beats::{BeatAnalysis, analyse_beats};
 use cardioppg::dsp::cycles::CYCLE_LEN;
 use cardioppg::explain::summary::{TOP_FRACTION, phase_attribution, phase_spans, top_fraction_mask};
 use cardioppg::explain::{AttributionCache, Baseline, Explainer, IgSettings, Partition};
 use cardioppg::model::infer::predict_cycles;
 use cardioppg::model::{Network, Variant, bundle};
-
-fn sample_beats() -> BeatAnalysis {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let rec = cardioppg::io::open(&root.join("sample-data/mimic_perform_non_af_002_nonAF_60s.hea")).unwrap();
-    let ppg = &rec.channels[rec.ppg_channel().unwrap()];
-    analyse_beats(&ppg.samples, ppg.sample_rate_hz, None)
-}
-
-fn usable_cycles(a: &BeatAnalysis, n: usize) -> Vec<f32> {
-    let cycles: Vec<f32> = (0..a.beats.len()).filter(|&i| a.beats[i].usable()).take(n).flat_map(|i| a.ppg_cycle(i).unwrap().to_vec()).collect();
-    assert_eq!(cycles.len(), n * CYCLE_LEN);
-    cycles
-}
 
 fn shipped(device: &Device) -> Network {
     bundle::load_default(device).unwrap_or_else(|e| panic!("{e}")).network
@@ -137,16 +123,16 @@ fn one_row_at_a_time_gives_the_same_map_as_all_rows_at_once() {
     let odd = Explainer::new(&net, &cpu, settings(Baseline::Zero, 8, 7)).unwrap();
     let c = odd.ecg_map(&x[..CYCLE_LEN]).unwrap();
     let (a, b) = (batched.ecg_map(&x[..CYCLE_LEN]).unwrap(), single.ecg_map(&x[..CYCLE_LEN]).unwrap());
-    let worst = a.attributions.iter().zip(&b.attributions).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
-    let scale = a.attributions.iter().map(|v| v.abs()).fold(0.0f32, f32::max);
+    let worst = max_abs_diff(&a.attributions, &b.attributions);
+    let scale = max_abs(&a.attributions);
     assert!(worst <= 1e-5 * scale, "batched and one-at-a-time differ by {worst} (map scale {scale})");
-    let worst = a.attributions.iter().zip(&c.attributions).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    let worst = max_abs_diff(&a.attributions, &c.attributions);
     assert!(worst <= 1e-5 * scale, "batched and chunks of 7 differ by {worst} (map scale {scale})");
     // Beats batched together, against each beat alone.
     let together = batched.class_maps(&x).unwrap();
     for (k, cycle) in x.chunks(CYCLE_LEN).enumerate() {
         let alone = &single.class_maps(cycle).unwrap()[0];
-        let worst = together[k].attributions.iter().zip(&alone.attributions).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+        let worst = max_abs_diff(&together[k].attributions, &alone.attributions);
         assert!(worst <= 1e-6, "beat {k}: {worst}");
     }
 }
@@ -173,8 +159,8 @@ fn wgpu_and_cpu_attributions_agree() {
     let s = settings(Baseline::Zero, 4, 64);
     let on_cpu = &Explainer::new(&shipped(&cpu), &cpu, s).unwrap().class_maps(&x).unwrap()[0];
     let on_gpu = &Explainer::new(&shipped(&gpu.device), &gpu.device, s).unwrap().class_maps(&x).unwrap()[0];
-    let scale = on_cpu.attributions.iter().map(|v| v.abs()).fold(0.0f32, f32::max);
-    let worst = on_cpu.attributions.iter().zip(&on_gpu.attributions).map(|(p, q)| (p - q).abs()).fold(0.0f32, f32::max);
+    let scale = max_abs(&on_cpu.attributions);
+    let worst = max_abs_diff(&on_cpu.attributions, &on_gpu.attributions);
     assert!(worst <= 1e-3 * scale + 1e-6, "{}: differs from the CPU by {worst} (scale {scale})", gpu.description);
 }
 

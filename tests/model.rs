@@ -3,12 +3,11 @@
 //! refused with a message that names the file.
 
 mod common;
+use common::max_abs_diff;
 
 use std::path::{Path, PathBuf};
 
 use burn::prelude::*;
-use cardioppg::dsp::beats::analyse_beats;
-use cardioppg::dsp::cycles::CYCLE_LEN;
 use cardioppg::model::bundle::{self, ModelError};
 use cardioppg::model::infer::predict_cycles;
 use cardioppg::model::pipeline::bundle_stem;
@@ -22,15 +21,9 @@ fn manifest(variant: Variant) -> PathBuf {
     root().join("models").join(format!("{}.json", bundle_stem(variant)))
 }
 
-/// The first `n` usable cycles of the non-AF MIMIC PERform sample excerpt, through the same
-/// beat analysis and cycle normalisation as training.
+/// The first `n` usable cycles of the non-AF MIMIC PERform sample excerpt.
 fn sample_cycles(n: usize) -> Vec<f32> {
-    let rec = cardioppg::io::open(&root().join("sample-data/mimic_perform_non_af_002_nonAF_60s.hea")).unwrap();
-    let ppg = &rec.channels[rec.ppg_channel().unwrap()];
-    let a = analyse_beats(&ppg.samples, ppg.sample_rate_hz, None);
-    let cycles: Vec<f32> = (0..a.beats.len()).filter(|&i| a.beats[i].usable()).take(n).flat_map(|i| a.ppg_cycle(i).unwrap().to_vec()).collect();
-    assert_eq!(cycles.len(), n * CYCLE_LEN);
-    cycles
+    common::usable_cycles(&common::sample_beats(), n)
 }
 
 // -> ([batch, 300] ECG, [batch, N] probabilities), flattened
@@ -39,10 +32,6 @@ fn run(net: &Network, cycles: &[f32], device: &Device) -> (Vec<f32>, Vec<f32>) {
     (p.ecg, p.probs)
 }
 
-fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
-    assert_eq!(a.len(), b.len());
-    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
-}
 
 #[test]
 fn shipped_bundles_load_with_their_classes_and_sizes() {

@@ -11,7 +11,7 @@ use super::quadrature::Partition;
 use crate::dsp::beats::BeatAnalysis;
 use crate::dsp::cycles::CYCLE_LEN;
 use crate::model::Network;
-use crate::model::infer::ppg_usable;
+use crate::model::infer::usable_beats;
 
 /// What to time besides the defaults.
 #[derive(Debug, Clone, Copy, Default)]
@@ -28,7 +28,7 @@ pub struct BenchOptions {
 pub fn bench_explain(net: &Network, device: &Device, device_name: &str, analysis: &BeatAnalysis, recording_name: &str, options: BenchOptions, out: &mut dyn Write) -> Result<(), super::ExplainError> {
     let settings = IgSettings { baseline: options.baseline, ..IgSettings::default() };
     let explainer = Explainer::new(net, device, settings)?;
-    let usable: Vec<usize> = (0..analysis.beats.len()).filter(|&i| ppg_usable(&analysis.beats[i]) && analysis.ppg_cycle(i).is_some()).collect();
+    let usable = usable_beats(analysis);
     let _ = writeln!(out, "device: {device_name}");
     let _ = writeln!(out, "recording: {recording_name}, {:.1} min, {} usable beats of {}", analysis.duration_secs / 60.0, usable.len(), analysis.beats.len());
     let _ = writeln!(out, "IG: {}, {} network evaluations per pass", settings.describe(), settings.chunk_samples);

@@ -10,7 +10,7 @@ use std::thread::JoinHandle;
 use super::ig::{ClassMaps, EcgMap, ExplainError, Explainer};
 use crate::dsp::beats::BeatAnalysis;
 use crate::dsp::cycles::CYCLE_LEN;
-use crate::model::infer::ppg_usable;
+use crate::model::infer::usable_beats;
 
 /// Beats per background step: 8 beats × 64 steps fill one 512-sample chunk of a two-class model.
 pub const BEATS_PER_STEP: usize = 8;
@@ -45,7 +45,7 @@ pub struct AttributionCache {
 impl AttributionCache {
     /// Starts the background computation of every usable beat's per-class maps.
     pub fn start(explainer: Explainer, analysis: &BeatAnalysis) -> Self {
-        let usable_beats: Vec<usize> = (0..analysis.beats.len()).filter(|&i| ppg_usable(&analysis.beats[i]) && analysis.ppg_cycle(i).is_some()).collect();
+        let usable_beats = usable_beats(analysis);
         let shared = Arc::new(Shared {
             class_maps: Mutex::new(vec![None; analysis.beats.len()]),
             done_beats: AtomicUsize::new(0),

@@ -19,7 +19,7 @@ use super::baseline::{Baseline, BaselineError};
 use super::quadrature::{Partition, PathFunction, integrate};
 use crate::dsp::cycles::CYCLE_LEN;
 use crate::model::Network;
-use crate::model::infer::predict_cycles;
+use crate::model::infer::{predict_cycles, predict_in_batches};
 
 /// The paper's and Captum's default number of Riemann steps.
 pub const DEFAULT_STEPS: usize = 64;
@@ -239,7 +239,7 @@ impl Explainer {
 
     /// Class probabilities of many cycles, `chunk_samples` at a time.
     fn probabilities(&self, cycles: &[f32]) -> Vec<f32> {
-        cycles.chunks(self.settings.chunk_samples * CYCLE_LEN).flat_map(|chunk| predict_cycles(&self.plain, chunk, &self.device).probs).collect()
+        predict_in_batches(&self.plain, cycles, &self.device, self.settings.chunk_samples).probs
     }
 
     fn path_integral(&self, inputs: &[f32], baselines: &[f32], jobs: &[(usize, usize)], output: Output) -> super::quadrature::Integral {

@@ -10,20 +10,13 @@ use burn::prelude::*;
 
 use super::data::CycleSet;
 pub use super::infer::Predictions;
-use super::infer::predict_cycles;
+use super::infer::predict_in_batches;
 use super::network::Network;
 use crate::dsp::cycles::CYCLE_LEN;
 
 /// The network on every cycle of `set`, `batch_size` at a time.
 pub fn predict(net: &Network, set: &CycleSet, device: &Device, batch_size: usize) -> Predictions {
-    let mut all = Predictions { ecg: Vec::with_capacity(set.len() * CYCLE_LEN), probs: Vec::new(), classes: 0 };
-    for rows in set.ppg.chunks(batch_size.max(1) * CYCLE_LEN) {
-        let p = predict_cycles(net, rows, device);
-        all.ecg.extend(p.ecg);
-        all.probs.extend(p.probs);
-        all.classes = p.classes;
-    }
-    all
+    predict_in_batches(net, &set.ppg, device, batch_size)
 }
 
 pub fn pearson(a: &[f32], b: &[f32]) -> f64 {

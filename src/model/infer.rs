@@ -52,15 +52,32 @@ pub fn predict_cycles(net: &Network, cycles: &[f32], device: &Device) -> Predict
     Predictions { ecg, probs, classes }
 }
 
+/// The network on `cycles` (row-major, `n × 300`), `batch_size` cycles per pass.
+pub fn predict_in_batches(net: &Network, cycles: &[f32], device: &Device, batch_size: usize) -> Predictions {
+    let mut all = Predictions { ecg: Vec::with_capacity(cycles.len()), probs: Vec::new(), classes: 0 };
+    for rows in cycles.chunks(batch_size.max(1) * CYCLE_LEN) {
+        let p = predict_cycles(net, rows, device);
+        all.ecg.extend(p.ecg);
+        all.probs.extend(p.probs);
+        all.classes = p.classes;
+    }
+    all
+}
+
 /// Whether the network may run on a beat: its PPG is usable. A beat flagged only for having no
 /// matching R-peak still has a good PPG cycle, and the network needs nothing else.
 pub fn ppg_usable(beat: &Beat) -> bool {
     beat.issues.iter().all(|r| *r == QualityReason::MissingEcgMatch)
 }
 
+/// Indices of the beats the network runs on: PPG usable and a cycle cut.
+pub fn usable_beats(analysis: &BeatAnalysis) -> Vec<usize> {
+    (0..analysis.beats.len()).filter(|&i| ppg_usable(&analysis.beats[i]) && analysis.ppg_cycle(i).is_some()).collect()
+}
+
 /// Runs the network on every beat of `analysis` whose PPG is usable, `batch_size` cycles at a time.
 pub fn run_usable_beats(net: &Network, analysis: &BeatAnalysis, device: &Device, batch_size: usize) -> Vec<BeatOutput> {
-    let beats: Vec<usize> = (0..analysis.beats.len()).filter(|&i| ppg_usable(&analysis.beats[i]) && analysis.ppg_cycle(i).is_some()).collect();
+    let beats = usable_beats(analysis);
     let mut out = Vec::with_capacity(beats.len());
     for chunk in beats.chunks(batch_size.max(1)) {
         let cycles: Vec<f32> = chunk.iter().flat_map(|&i| analysis.ppg_cycle(i).expect("filtered above").iter().copied()).collect();

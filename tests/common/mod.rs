@@ -1,6 +1,35 @@
-//! Helpers shared by the integration tests.
+//! Helpers shared by the integration tests (each test binary uses some of them).
+#![allow(dead_code)]
 
+use std::path::Path;
+
+use cardioppg::dsp::beats::{BeatAnalysis, analyse_beats};
+use cardioppg::dsp::cycles::CYCLE_LEN;
 use cardioppg::model::device::{self, ComputeDevice, DevicePreference};
+
+/// The beats of the non-AF MIMIC PERform sample excerpt's PPG, through the same beat analysis
+/// and cycle normalisation as training.
+pub fn sample_beats() -> BeatAnalysis {
+    let rec = cardioppg::io::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/mimic_perform_non_af_002_nonAF_60s.hea")).unwrap();
+    let ppg = &rec.channels[rec.ppg_channel().unwrap()];
+    analyse_beats(&ppg.samples, ppg.sample_rate_hz, None)
+}
+
+/// The first `n` usable cycles of `a`, row-major.
+pub fn usable_cycles(a: &BeatAnalysis, n: usize) -> Vec<f32> {
+    let cycles: Vec<f32> = (0..a.beats.len()).filter(|&i| a.beats[i].usable()).take(n).flat_map(|i| a.ppg_cycle(i).unwrap().to_vec()).collect();
+    assert_eq!(cycles.len(), n * CYCLE_LEN);
+    cycles
+}
+
+pub fn max_abs_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter().zip(b).fold(0.0, |m, (x, y)| m.max((x - y).abs()))
+}
+
+pub fn max_abs(a: &[f32]) -> f32 {
+    a.iter().fold(0.0, |m, x| m.max(x.abs()))
+}
 
 /// The wgpu device (Mesa lavapipe in CI, a real GPU where there is one). `None` — the test
 /// skips — only where no wgpu adapter exists at all, and never under
