@@ -9,5 +9,6 @@ pub mod dsp;
 pub mod explain;
 pub mod io;
 pub mod model;
+pub mod review;
 #[cfg(feature = "gui")]
 pub mod ui;

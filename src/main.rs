@@ -128,6 +128,8 @@ enum BenchWhat {
     Model,
     /// Integrated Gradients: one beat's 300x300 map, a 20-minute recording's per-class maps.
     Explain,
+    /// Frame time of the review workspace while panning a 24-hour recording.
+    Ui,
 }
 
 #[derive(ValueEnum, Clone, Copy, Default)]
@@ -215,6 +217,10 @@ fn main() -> Result<()> {
                     let compute = device.select();
                     print!("{}", cardioppg::model::bench::bench_model(&compute.device, &compute.description));
                 }
+                BenchWhat::Ui => {
+                    let compute = device.select();
+                    print!("{}", cardioppg::ui::bench::bench_ui(200, &compute.device).map_err(anyhow::Error::msg)?);
+                }
                 BenchWhat::Explain => {
                     let compute = device.select();
                     let model = cardioppg::model::bundle::load_default(&compute.device)?;
@@ -271,7 +277,7 @@ fn main() -> Result<()> {
             print!("{}", cardioppg::model::pipeline::evaluate_models(&data, &models, &compute.device)?);
             Ok(())
         }
-        None => run_app(cli.file.or_else(io::samples::default_sample), cli.open.options()),
+        None => run_app(cli.file, cli.open.options()),
     }
 }
 
@@ -288,7 +294,7 @@ fn run_app(initial: Option<PathBuf>, options: OpenOptions) -> Result<()> {
     eframe::run_native(
         "CardioPPG Review",
         native_options,
-        Box::new(move |cc| Ok(Box::new(cardioppg::ui::ReviewApp::new(&cc.egui_ctx, initial, options)))),
+        Box::new(move |cc| Ok(Box::new(cardioppg::ui::ReviewApp::new(&cc.egui_ctx, initial, cardioppg::ui::AppConfig::for_user(options))))),
     )
     .map_err(|e| anyhow::anyhow!("{e}"))
     .context("starting the window")

@@ -77,11 +77,28 @@ pub fn usable_beats(analysis: &BeatAnalysis) -> Vec<usize> {
 
 /// Runs the network on every beat of `analysis` whose PPG is usable, `batch_size` cycles at a time.
 pub fn run_usable_beats(net: &Network, analysis: &BeatAnalysis, device: &Device, batch_size: usize) -> Vec<BeatOutput> {
+    run_usable_beats_until(net, analysis, device, batch_size, || true, |_, _| ()).unwrap_or_default()
+}
+
+/// [`run_usable_beats`] that asks `keep_going` before each batch (`None` when it said stop) and
+/// tells `progress(done_beats, total_beats)` after each: the app's worker cancels and reports
+/// through these.
+pub fn run_usable_beats_until(
+    net: &Network,
+    analysis: &BeatAnalysis,
+    device: &Device,
+    batch_size: usize,
+    keep_going: impl Fn() -> bool,
+    mut progress: impl FnMut(usize, usize),
+) -> Option<Vec<BeatOutput>> {
     let beats = usable_beats(analysis);
     let mut out = Vec::with_capacity(beats.len());
     for chunk in beats.chunks(batch_size.max(1)) {
+        if !keep_going() {
+            return None;
+        }
         let cycles: Vec<f32> = chunk.iter().flat_map(|&i| analysis.ppg_cycle(i).expect("filtered above").iter().copied()).collect();
-        let Predictions { ecg, probs, classes } = predict_cycles(net, &cycles, device);
+        let Predictions { ecg, probs, classes } = predict_cycles(net, &cycles, device); // [n, 300], [n, classes]
         for (k, &beat) in chunk.iter().enumerate() {
             out.push(BeatOutput {
                 beat,
@@ -89,8 +106,9 @@ pub fn run_usable_beats(net: &Network, analysis: &BeatAnalysis, device: &Device,
                 probabilities: probs[k * classes..(k + 1) * classes].to_vec(),
             });
         }
+        progress(out.len(), beats.len());
     }
-    out
+    Some(out)
 }
 
 /// Mean and spread of each class's probability over the beats.

@@ -1,54 +1,180 @@
-//! The main window: a menu bar, the channel list, and the stacked channel plots.
+//! The main window: menu and status bars, the welcome screen, and the review workspace
+//! (overview, Strip / Beat / Channels tabs, findings and review panel). The app holds the
+//! current immutable analysis and the reviewer's session; all heavy work is on the workers.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
-use egui::{Color32, RichText};
-use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points, VLine};
+use egui::{Color32, RichText, TextureHandle};
 
-use super::worker::{Command, Event, Worker};
+use super::help::{self, Shortcut};
+use super::paper::{SPEEDS_MM_PER_S, step_choice};
+use super::prefs::Prefs;
+use super::side::{self, SideAction};
+use super::view::{Tab, ViewState};
+use super::worker::{Command, Event, ModelInfo, Worker};
+use super::{beat_view, channels, overview, strip, welcome};
 use crate::analysis::Analysis;
-use crate::io::{ChannelRole, OpenOptions, RoleSource};
+use crate::explain::{AttributionCache, Baseline, EcgMap, IgSettings};
+use crate::io::OpenOptions;
+use crate::model::device::DevicePreference;
+use crate::review::{Edit, ReviewSession};
 
-/// Seconds shown when a recording opens: an ECG strip's worth, or all of a short file.
-const INITIAL_WINDOW_SECS: f64 = 20.0;
-const ANNOTATION_COLOR: Color32 = Color32::from_rgb(200, 150, 0);
-const USABLE_BEAT_COLOR: Color32 = Color32::from_rgb(40, 170, 80);
-const FLAGGED_BEAT_COLOR: Color32 = Color32::from_rgb(230, 120, 0);
-const R_PEAK_COLOR: Color32 = Color32::from_rgb(250, 250, 250);
+/// How the app is set up: where it keeps its files, where the network runs, how attributions
+/// are computed. Tests pass their own (a temporary data folder, few IG steps).
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub device: DevicePreference,
+    /// Settings, recent files, and reviews of recordings in read-only folders.
+    pub data_dir: PathBuf,
+    pub open_options: OpenOptions,
+    /// The bundled sample recordings the welcome screen lists.
+    pub sample_dir: Option<PathBuf>,
+    /// Per-class maps of every beat. Default: the low-pass ("blurred") baseline, whose
+    /// completeness error was 0.5 % (median) against 89 % for the zero baseline (README).
+    pub class_map_settings: IgSettings,
+    /// The 300×300 map of the beat under review. Default: the paper's zero baseline, 64 steps.
+    pub beat_map_settings: IgSettings,
+}
 
-enum Status {
+impl AppConfig {
+    pub fn for_user(open_options: OpenOptions) -> Self {
+        let reviews = crate::review::default_fallback_dir();
+        let data_dir = reviews.parent().map_or(reviews.clone(), |p| p.to_path_buf());
+        Self {
+            device: DevicePreference::Auto,
+            data_dir,
+            open_options,
+            sample_dir: crate::io::samples::sample_data_dir(),
+            class_map_settings: IgSettings { baseline: Baseline::DEFAULT_LOW_PASS, ..IgSettings::default() },
+            beat_map_settings: IgSettings::default(),
+        }
+    }
+
+    fn review_fallback_dir(&self) -> PathBuf {
+        self.data_dir.join("reviews")
+    }
+}
+
+enum Activity {
     Idle,
     Opening(PathBuf),
-    Failed(String),
+    /// The network over the usable beats.
+    Running { done: usize, total: usize },
 }
 
 pub struct ReviewApp {
     worker: Worker,
+    config: AppConfig,
+    prefs: Prefs,
+    device: Option<String>,
+    model: Option<Result<ModelInfo, String>>,
     analysis: Option<Arc<Analysis>>,
-    status: Status,
+    attributions: Option<Arc<AttributionCache>>,
+    /// Counts opened analyses: beat maps from an older one are dropped.
+    generation: u64,
+    activity: Activity,
+    /// The last error, shown in a banner; the app stays usable.
+    error: Option<String>,
     file_dialog: Option<Receiver<Option<PathBuf>>>,
-    open_options: OpenOptions,
-    /// A time the user asked to see (annotation clicked): the plots centre on it next frame.
+    view: ViewState,
+    review: Option<ReviewSession>,
+    review_status: String,
+    review_warnings: Vec<String>,
+    beat_maps: HashMap<usize, Arc<EcgMap>>,
+    beat_map_pending: Option<usize>,
+    beat_map_errors: HashMap<usize, String>,
+    heatmap_texture: Option<(usize, bool, TextureHandle)>,
+    show_help: bool,
+    show_settings: bool,
+    /// Time the user asked to see in the Channels tab (annotation clicked).
     jump_to_secs: Option<f64>,
 }
 
 impl ReviewApp {
-    /// `initial`: a file to open at start (command line or bundled sample); `open_options` apply
-    /// to every file opened (sample rate for NumPy/CSV, CSV columns, NumPy layout).
-    pub fn new(ctx: &egui::Context, initial: Option<PathBuf>, open_options: OpenOptions) -> Self {
+    /// `initial`: a file to open at start (command line or recent file).
+    pub fn new(ctx: &egui::Context, initial: Option<PathBuf>, config: AppConfig) -> Self {
         let repaint = ctx.clone();
-        let worker = Worker::spawn(move || repaint.request_repaint());
-        let app = ReviewApp { worker, analysis: None, status: Status::Idle, file_dialog: None, open_options, jump_to_secs: None };
+        let worker = Worker::spawn(config.device, config.class_map_settings, move || repaint.request_repaint());
+        let (prefs, prefs_warning) = Prefs::load(&config.data_dir);
+        let view = ViewState { screen_dpi: prefs.screen_dpi, ..ViewState::default() };
+        let mut app = ReviewApp {
+            worker,
+            config,
+            prefs,
+            device: None,
+            model: None,
+            analysis: None,
+            attributions: None,
+            generation: 0,
+            activity: Activity::Idle,
+            error: prefs_warning,
+            file_dialog: None,
+            view,
+            review: None,
+            review_status: String::new(),
+            review_warnings: Vec::new(),
+            beat_maps: HashMap::new(),
+            beat_map_pending: None,
+            beat_map_errors: HashMap::new(),
+            heatmap_texture: None,
+            show_help: false,
+            show_settings: false,
+            jump_to_secs: None,
+        };
         if let Some(path) = initial {
             app.open(path);
         }
         app
     }
 
-    fn open(&self, path: PathBuf) {
-        self.worker.send(Command::OpenFile(path, self.open_options.clone()));
+    /// The analysis on screen (tests and benchmarks read it).
+    pub fn analysis(&self) -> Option<&Arc<Analysis>> {
+        self.analysis.as_ref()
+    }
+
+    pub fn view(&self) -> &ViewState {
+        &self.view
+    }
+
+    pub fn view_mut(&mut self) -> &mut ViewState {
+        &mut self.view
+    }
+
+    pub fn review(&self) -> Option<&ReviewSession> {
+        self.review.as_ref()
+    }
+
+    pub fn attributions(&self) -> Option<&Arc<AttributionCache>> {
+        self.attributions.as_ref()
+    }
+
+    /// Whether the 300×300 map of `beat` has arrived.
+    pub fn has_beat_map(&self, beat: usize) -> bool {
+        self.beat_maps.contains_key(&beat)
+    }
+
+    /// The error banner's text, if one is up.
+    pub fn error(&self) -> Option<&str> {
+        self.error.as_deref()
+    }
+
+    /// True while a file is opening or the network is running.
+    pub fn is_busy(&self) -> bool {
+        !matches!(self.activity, Activity::Idle)
+    }
+
+    pub fn open(&mut self, path: PathBuf) {
+        self.error = None;
+        self.worker.send(Command::OpenFile(path, self.config.open_options.clone()));
+    }
+
+    /// Installs an analysis built elsewhere (the frame-time benchmark), as if the worker had.
+    pub fn show_analysis(&mut self, analysis: Arc<Analysis>) {
+        self.analysis = Some(analysis);
+        self.view.reset_for_new_recording();
     }
 
     /// rfd's async dialog on its own thread: the UI keeps drawing while it is up.
@@ -69,14 +195,7 @@ impl ReviewApp {
 
     fn poll(&mut self, ctx: &egui::Context) {
         while let Some(event) = self.worker.try_recv() {
-            match event {
-                Event::Opening(path) => self.status = Status::Opening(path),
-                Event::Opened(analysis) => {
-                    self.analysis = Some(analysis);
-                    self.status = Status::Idle;
-                }
-                Event::OpenFailed(message) => self.status = Status::Failed(message),
-            }
+            self.handle(event);
         }
         if let Some(rx) = &self.file_dialog
             && let Ok(picked) = rx.try_recv()
@@ -90,233 +209,417 @@ impl ReviewApp {
         if let Some(path) = dropped.into_iter().next() {
             self.open(path);
         }
+        // Attributions fill in from their own thread without events: look again soon.
+        if self.attributions.as_ref().is_some_and(|c| !c.progress().finished) || self.beat_map_pending.is_some() {
+            ctx.request_repaint_after(std::time::Duration::from_millis(250));
+        }
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Ready { device, model } => {
+                if let Err(e) = &model {
+                    self.error = Some(format!("The model could not be loaded, so only signals and beats are shown: {e}"));
+                }
+                self.device = Some(device);
+                self.model = Some(model);
+            }
+            Event::Opening(path) => self.activity = Activity::Opening(path),
+            Event::Opened(analysis) => {
+                let new_file = self.analysis.as_ref().is_none_or(|a| a.recording.source_path != analysis.recording.source_path);
+                self.generation += 1;
+                self.beat_maps.clear();
+                self.beat_map_errors.clear();
+                self.beat_map_pending = None;
+                self.heatmap_texture = None;
+                self.attributions = None;
+                if new_file {
+                    self.view.reset_for_new_recording();
+                    self.open_review(&analysis);
+                    self.prefs.remember(&analysis.recording.source_path);
+                    self.save_prefs();
+                }
+                let has_model = matches!(self.model, Some(Ok(_))) && analysis.beats.is_some();
+                self.activity = if has_model { Activity::Running { done: 0, total: 0 } } else { Activity::Idle };
+                self.analysis = Some(analysis);
+            }
+            Event::OpenFailed(message) => {
+                self.activity = Activity::Idle;
+                self.error = Some(message);
+            }
+            Event::Progress { done, total } => self.activity = Activity::Running { done, total },
+            Event::ModelDone(analysis) => {
+                self.activity = Activity::Idle;
+                let ran_on = analysis.model.as_ref().map_or(0, |m| m.outputs.iter().flatten().count());
+                // One line on stderr per analysed file: scripts (and the Xvfb test) wait for it.
+                eprintln!("cardioppg: {}: network ran on {ran_on} usable beats", analysis.recording.source_path.display());
+                self.analysis = Some(analysis);
+            }
+            Event::Cancelled => {
+                self.activity = Activity::Idle;
+                self.error = Some("Cancelled: the network's results are incomplete; open the file again to rerun.".into());
+            }
+            Event::Attributions(cache) => {
+                cache.focus(self.view.beat);
+                self.attributions = Some(cache);
+            }
+            Event::BeatMap { generation, beat, settings, result } => {
+                if generation != self.generation || settings != self.config.beat_map_settings {
+                    return;
+                }
+                if self.beat_map_pending == Some(beat) {
+                    self.beat_map_pending = None;
+                }
+                match result {
+                    Ok(map) => {
+                        self.beat_maps.insert(beat, map);
+                    }
+                    Err(e) => {
+                        self.beat_map_errors.insert(beat, e);
+                    }
+                }
+            }
+        }
+    }
+
+    fn open_review(&mut self, analysis: &Analysis) {
+        self.review = None;
+        self.review_warnings.clear();
+        match ReviewSession::open(&analysis.recording.source_path, &self.config.review_fallback_dir()) {
+            Ok((session, warnings)) => {
+                self.review_status = format!("Review file: {}", describe_review_path(&session));
+                self.review_warnings = warnings;
+                self.review = Some(session);
+            }
+            Err(e) => self.review_status = format!("The review cannot be kept: {e}"),
+        }
+    }
+
+    fn save_prefs(&mut self) {
+        if let Err(e) = self.prefs.save(&self.config.data_dir) {
+            self.error = Some(format!("Settings not saved: {e}"));
+        }
+    }
+
+    /// Every review change: applied, then saved at once, so a crash loses nothing entered.
+    fn review_action(&mut self, action: SideAction) {
+        let Some(session) = &mut self.review else { return };
+        let changed = match action {
+            SideAction::Edit(edit) => session.apply(edit),
+            SideAction::Undo => session.undo(),
+            SideAction::Redo => session.redo(),
+            SideAction::EndUndoGroup => {
+                session.end_undo_group();
+                return;
+            }
+            SideAction::JumpToBeat(beat) => {
+                if let Some(a) = self.analysis.clone() {
+                    self.select_beat(&a, beat);
+                }
+                return;
+            }
+        };
+        if changed {
+            self.review_status = match session.save() {
+                Ok(_) => format!("Saved: {}", describe_review_path(session)),
+                Err(e) => format!("NOT SAVED: {e}"),
+            };
+        }
+    }
+
+    fn select_beat(&mut self, analysis: &Analysis, beat: usize) {
+        self.view.select_beat(analysis, beat);
+        if let Some(cache) = &self.attributions {
+            cache.focus(self.view.beat);
+        }
+    }
+
+    fn shortcuts(&mut self, ctx: &egui::Context) {
+        let pressed = help::pressed(ctx);
+        let analysis = self.analysis.clone();
+        for shortcut in pressed {
+            match shortcut {
+                Shortcut::Help => self.show_help = !self.show_help,
+                Shortcut::Open => self.show_open_dialog(ctx),
+                Shortcut::Undo => self.review_action(SideAction::Undo),
+                Shortcut::Redo | Shortcut::RedoAlt => self.review_action(SideAction::Redo),
+                _ => {}
+            }
+            let Some(a) = &analysis else { continue };
+            let beats = a.beats.as_ref().map_or(0, |b| b.beats.len());
+            match shortcut {
+                Shortcut::NextBeat => self.select_beat(a, self.view.beat + 1),
+                Shortcut::PreviousBeat => self.select_beat(a, self.view.beat.saturating_sub(1)),
+                Shortcut::FirstBeat => self.select_beat(a, 0),
+                Shortcut::LastBeat => self.select_beat(a, beats.saturating_sub(1)),
+                Shortcut::PageForward => self.view.page_strip(a, 1.0),
+                Shortcut::PageBack => self.view.page_strip(a, -1.0),
+                Shortcut::ZoomIn => self.view.speed_mm_per_s = step_choice(&SPEEDS_MM_PER_S, self.view.speed_mm_per_s, 1),
+                Shortcut::ZoomOut => self.view.speed_mm_per_s = step_choice(&SPEEDS_MM_PER_S, self.view.speed_mm_per_s, -1),
+                Shortcut::StripTab => self.view.tab = Tab::Strip,
+                Shortcut::BeatTab => self.view.tab = Tab::Beat,
+                Shortcut::MarkBeat => {
+                    let beat = self.view.beat;
+                    let marked = self.review.as_ref().is_some_and(|r| r.review().beat_marks.contains_key(&beat));
+                    let mark = (!marked).then(|| "marked".to_string());
+                    self.review_action(SideAction::Edit(Edit::SetBeatMark { beat, mark }));
+                }
+                _ => {}
+            }
+        }
+    }
+
+    /// Asks for the current beat's 300×300 map when the Beat view needs it.
+    fn request_beat_map(&mut self) {
+        let Some(analysis) = &self.analysis else { return };
+        let (Some(beats), Some(_)) = (&analysis.beats, &analysis.model) else { return };
+        let beat = self.view.beat;
+        if self.beat_maps.contains_key(&beat) || self.beat_map_errors.contains_key(&beat) || self.beat_map_pending == Some(beat) {
+            return;
+        }
+        let Some(cycle) = analysis.model.as_ref().and_then(|m| m.outputs.get(beat)?.as_ref()).and_then(|_| beats.ppg_cycle(beat)) else { return };
+        self.beat_map_pending = Some(beat);
+        self.worker.send(Command::ExplainBeat { generation: self.generation, beat, cycle: cycle.to_vec(), settings: self.config.beat_map_settings });
     }
 
     fn menu_bar(&mut self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
-            if ui.button("Open…").on_hover_text("Open an EDF/EDF+, WFDB, NumPy or CSV recording (or drop a file on the window)").clicked() {
+            if ui.button("Open…").on_hover_text("Open an EDF/EDF+, WFDB, NumPy or CSV recording (Ctrl+O, or drop a file on the window)").clicked() {
                 self.show_open_dialog(ui.ctx());
             }
+            let mut picked = None;
+            ui.menu_button("Recent", |ui| {
+                if self.prefs.recent.is_empty() {
+                    ui.label("No recent files");
+                }
+                for path in &self.prefs.recent {
+                    if ui.button(path.display().to_string()).clicked() {
+                        picked = Some(path.clone());
+                    }
+                }
+            });
+            ui.menu_button("Samples", |ui| {
+                if let Some(dir) = &self.config.sample_dir {
+                    for (file, what) in welcome::SAMPLES {
+                        if ui.button(file).on_hover_text(what).clicked() {
+                            picked = Some(dir.join(file));
+                        }
+                    }
+                }
+            });
+            if let Some(path) = picked {
+                self.open(path);
+            }
+            if ui.button("Settings").clicked() {
+                self.show_settings = !self.show_settings;
+            }
+            if ui.button("Help (?)").on_hover_text("Keyboard shortcuts (F1 or ?)").clicked() {
+                self.show_help = !self.show_help;
+            }
             ui.separator();
-            match &self.status {
-                Status::Idle => {
+            match &self.activity {
+                Activity::Idle => {
                     if let Some(a) = &self.analysis {
-                        ui.label(format!("{}", a.recording.source_path.display()));
+                        let path = &a.recording.source_path;
+                        let name = path.file_name().map_or(path.display().to_string(), |n| n.to_string_lossy().into_owned());
+                        ui.label(RichText::new(name).strong()).on_hover_text(path.display().to_string());
                     } else {
                         ui.label("No recording open");
                     }
                 }
-                Status::Opening(path) => {
+                Activity::Opening(path) => {
                     ui.spinner();
                     ui.label(format!("Opening {}…", path.display()));
                 }
-                Status::Failed(message) => {
-                    ui.colored_label(Color32::from_rgb(200, 40, 40), format!("Could not open: {message}"));
-                }
-            }
-        });
-    }
-
-    fn channel_list(&mut self, ui: &mut egui::Ui) {
-        ui.heading("Channels");
-        let Some(analysis) = self.analysis.clone() else {
-            ui.label("Open a recording to list its channels.");
-            return;
-        };
-        let recording = &analysis.recording;
-        egui::Grid::new("channel-grid").striped(true).num_columns(4).show(ui, |ui| {
-            ui.strong("Label");
-            ui.strong("Role");
-            ui.strong("Rate");
-            ui.strong("Unit");
-            ui.end_row();
-            for (i, channel) in recording.channels.iter().enumerate() {
-                ui.label(&channel.label);
-                let mut role = channel.role.clone();
-                egui::ComboBox::from_id_salt(("role", i)).selected_text(role.to_string()).show_ui(ui, |ui| {
-                    let lead = match &channel.role {
-                        ChannelRole::Ecg { lead } => lead.clone(),
-                        _ => None,
-                    };
-                    ui.selectable_value(&mut role, ChannelRole::Ppg, "PPG");
-                    ui.selectable_value(&mut role, ChannelRole::Ecg { lead: lead.clone() }, ChannelRole::Ecg { lead }.to_string());
-                    ui.selectable_value(&mut role, ChannelRole::Other, "other");
-                });
-                if role != channel.role {
-                    self.worker.send(Command::SetChannelRole { channel: i, role });
-                }
-                let rate = format!("{} Hz{}", trim_float(channel.sample_rate_hz), if channel.sample_rate_assumed { " (assumed)" } else { "" });
-                ui.label(rate);
-                ui.label(if channel.unit.is_empty() { "—" } else { &channel.unit });
-                ui.end_row();
-            }
-        });
-        if recording.channels.iter().any(|c| c.role_source == RoleSource::UserOverride) {
-            ui.small("Roles you changed are kept for this session.");
-        }
-        ui.separator();
-        ui.heading("Beats");
-        match &analysis.beats {
-            None => {
-                ui.label("No channel has the PPG role: set one above to detect beats.");
-            }
-            Some(beats) => {
-                let s = &beats.summary;
-                ui.label(format!("Detected: {}", s.count));
-                ui.label(format!("Usable: {} ({:.1} %)", s.usable_count, 100.0 * s.usable_share));
-                match s.mean_heart_rate_bpm {
-                    Some(hr) => ui.label(format!("Mean heart rate: {hr:.0} bpm")),
-                    None => ui.label("Mean heart rate: no usable beats"),
-                };
-                ui.label(format!("R-peaks in the reference ECG: {}", beats.r_peaks.len()));
-                for note in &beats.notes {
-                    ui.label(RichText::new(format!("Note: {note}")).small());
-                }
-                ui.horizontal(|ui| {
-                    ui.colored_label(USABLE_BEAT_COLOR, "usable beat");
-                    ui.colored_label(FLAGGED_BEAT_COLOR, "flagged beat");
-                });
-            }
-        }
-        ui.separator();
-        ui.heading("Recording");
-        ui.label(format!("Format: {}", recording.format));
-        ui.label(format!("Duration: {}", format_duration(recording.duration_secs())));
-        match &recording.metadata.start {
-            Some(start) => ui.label(format!("Start: {start}")),
-            None => ui.label("Start: not stated in the file"),
-        };
-        if !recording.metadata.patient.is_empty() {
-            ui.label(format!("Patient: {}", recording.metadata.patient));
-        }
-        if !recording.annotations.is_empty() {
-            egui::CollapsingHeader::new(format!("Annotations ({})", recording.annotations.len())).default_open(true).show(ui, |ui| {
-                egui::ScrollArea::vertical().max_height(220.0).show(ui, |ui| {
-                    for annotation in &recording.annotations {
-                        let text = format!("{:>8.2} s  {}", annotation.onset_secs, annotation.text);
-                        if ui.link(text).on_hover_text("Show this moment").clicked() {
-                            self.jump_to_secs = Some(annotation.onset_secs);
+                Activity::Running { done, total } => {
+                    let fraction = if *total == 0 { 0.0 } else { *done as f32 / *total as f32 };
+                    ui.add(egui::ProgressBar::new(fraction).desired_width(220.0).text(format!("Network: {done} of {total} beats")));
+                    if ui.button("Cancel").clicked() {
+                        self.worker.cancel();
+                        if let Some(c) = &self.attributions {
+                            c.cancel();
                         }
                     }
-                });
+                }
+            }
+        });
+        if let Some(error) = self.error.clone() {
+            ui.horizontal(|ui| {
+                ui.colored_label(Color32::from_rgb(190, 30, 30), format!("Problem: {error}"));
+                if ui.small_button("Dismiss").clicked() {
+                    self.error = None;
+                }
             });
-        }
-        for notice in &recording.notices {
-            ui.label(RichText::new(format!("Note: {notice}")).small());
         }
     }
 
-    fn plots(&mut self, ui: &mut egui::Ui) {
-        let Some(analysis) = self.analysis.clone() else {
-            ui.centered_and_justified(|ui| ui.label("Open a recording (File → Open…, or drop a file here)."));
-            return;
-        };
-        let recording = &analysis.recording;
-        let count = recording.channels.len().max(1) as f32;
-        let height = ((ui.available_height() - 28.0 * count) / count).max(90.0);
-        let link = egui::Id::unique("channel-time-axis");
-        let window_secs = recording.duration_secs().clamp(1.0, INITIAL_WINDOW_SECS);
-        let jump_to_secs = self.jump_to_secs.take();
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for (i, channel) in recording.channels.iter().enumerate() {
-                let unit = if channel.unit.is_empty() { "no unit" } else { &channel.unit };
-                ui.label(RichText::new(format!("{} — {} [{}]", channel.label, channel.role, unit)).strong());
-                let pyramid = &analysis.pyramids[i];
-                Plot::new(format!("channel-plot-{i}"))
-                    .height(height)
-                    .link_axis(link, [true, false])
-                    .link_cursor(link, [true, false])
-                    .default_x_bounds(0.0, window_secs)
-                    .auto_bounds([false, true])
-                    .allow_zoom([true, false])
-                    .allow_scroll([true, false])
-                    .x_axis_label("time (s)")
-                    .show(ui, |plot_ui| {
-                        if let Some(t) = jump_to_secs {
-                            let width = plot_ui.plot_bounds().width();
-                            plot_ui.set_plot_bounds_x(t - width / 2.0..=t + width / 2.0);
-                        }
-                        let bounds = plot_ui.plot_bounds();
-                        let width_px = plot_ui.transform().frame().width().max(100.0) as usize;
-                        let color = role_color(&channel.role);
-                        for points in pyramid.polylines(&channel.samples, channel.sample_rate_hz, bounds.min()[0], bounds.max()[0], width_px * 2) {
-                            plot_ui.line(Line::new(channel.label.clone(), points).color(color).width(1.2));
-                        }
-                        if let Some(beats) = &analysis.beats {
-                            let (start, end) = (bounds.min()[0], bounds.max()[0]);
-                            if Some(i) == recording.ppg_channel() {
-                                beat_markers(plot_ui, beats, channel, start, end);
-                            }
-                            if Some(i) == recording.ecg_channel() {
-                                // R-peaks are sorted sample indices: only the visible ones are looked at.
-                                let secs = |r: usize| r as f64 / beats.sample_rate_hz;
-                                let first = beats.r_peaks.partition_point(|&r| secs(r) < start);
-                                let last = beats.r_peaks.partition_point(|&r| secs(r) <= end);
-                                let times = beats.r_peaks[first..last.max(first)].iter().map(|&r| secs(r));
-                                let points = marker_points(channel, times);
-                                plot_ui.points(Points::new("R-peak", points).color(R_PEAK_COLOR).shape(MarkerShape::Down).radius(3.5));
-                            }
-                        }
-                        // The file's own annotations, hoverable by name, on every channel.
-                        for annotation in recording.annotations.iter().filter(|a| (bounds.min()[0]..=bounds.max()[0]).contains(&a.onset_secs)) {
-                            plot_ui.vline(VLine::new(annotation.text.clone(), annotation.onset_secs).color(ANNOTATION_COLOR).width(1.0));
-                        }
-                    });
+    fn status_bar(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.label(format!("Device: {}", self.device.as_deref().unwrap_or("starting…")));
+            ui.separator();
+            match &self.model {
+                Some(Ok(m)) => ui.label(format!("Model: {} {} ({}), trained on {} · weights SHA-256 {}…", m.name, m.version, m.variant, m.trained_on, &m.sha256[..m.sha256.len().min(12)])),
+                Some(Err(_)) => ui.colored_label(Color32::from_rgb(190, 30, 30), "Model: not loaded"),
+                None => ui.label("Model: loading…"),
+            };
+            if let Some(cache) = &self.attributions {
+                ui.separator();
+                let p = cache.progress();
+                if p.finished && p.done_beats == p.total_beats {
+                    ui.label(format!("Attributions: all {} beats", p.total_beats));
+                } else {
+                    ui.add(egui::ProgressBar::new(p.done_beats as f32 / p.total_beats.max(1) as f32).desired_width(140.0).text(format!("IG {} / {}", p.done_beats, p.total_beats)));
+                    if !p.finished && ui.small_button("Stop").on_hover_text("Stop computing attributions").clicked() {
+                        cache.cancel();
+                    }
+                }
             }
+            ui.separator();
+            ui.label(RichText::new(&self.review_status).small());
         });
     }
+
+    fn settings_window(&mut self, ctx: &egui::Context) {
+        let mut open = self.show_settings;
+        egui::Window::new("Settings").open(&mut open).resizable(false).show(ctx, |ui| {
+            ui.label("Screen calibration: measure the bar below with a ruler and adjust until it is 50 mm.");
+            let mut dpi = self.view.screen_dpi;
+            ui.add(egui::Slider::new(&mut dpi, 50.0..=400.0).text("screen DPI"));
+            let mm = super::paper::points_per_mm(dpi, ctx.pixels_per_point());
+            let (rect, _) = ui.allocate_exact_size(egui::vec2(50.0 * mm, 12.0), egui::Sense::hover());
+            ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
+            ui.label("50 mm");
+            if (dpi - self.view.screen_dpi).abs() > f32::EPSILON {
+                self.view.screen_dpi = dpi;
+                self.prefs.screen_dpi = dpi;
+                self.save_prefs();
+            }
+            ui.separator();
+            ui.label(format!("Per-class maps: {}", self.config.class_map_settings.describe()));
+            ui.label(format!("Beat heatmap: {}", self.config.beat_map_settings.describe()));
+            let mut steps = self.config.beat_map_settings.steps;
+            egui::ComboBox::from_label("heatmap steps").selected_text(steps.to_string()).show_ui(ui, |ui| {
+                for s in [8, 16, 32, 64, 128] {
+                    ui.selectable_value(&mut steps, s, s.to_string());
+                }
+            });
+            let mut baseline = self.config.beat_map_settings.baseline;
+            egui::ComboBox::from_label("heatmap baseline").selected_text(baseline.describe()).show_ui(ui, |ui| {
+                for b in [Baseline::Zero, Baseline::Mean, Baseline::DEFAULT_LOW_PASS] {
+                    ui.selectable_value(&mut baseline, b, b.describe());
+                }
+            });
+            if steps != self.config.beat_map_settings.steps || baseline != self.config.beat_map_settings.baseline {
+                self.config.beat_map_settings = IgSettings { steps, baseline, ..self.config.beat_map_settings };
+                self.beat_maps.clear();
+                self.beat_map_errors.clear();
+                self.beat_map_pending = None;
+                self.heatmap_texture = None;
+            }
+        });
+        self.show_settings = open;
+    }
+
+    fn workspace(&mut self, ui: &mut egui::Ui, analysis: &Arc<Analysis>) {
+        let mut actions = Vec::new();
+        let mut commands = Vec::new();
+        egui::Panel::left("side-panel").resizable(true).default_size(320.0).show(ui, |ui| {
+            egui::ScrollArea::vertical().show(ui, |ui| {
+                let model = self.model.as_ref().and_then(|m| m.as_ref().ok());
+                let review = self.review.as_ref().map(ReviewSession::review);
+                side::findings(ui, analysis, model, review, &mut actions);
+                ui.separator();
+                let (undo, redo) = self.review.as_ref().map_or((false, false), |r| (r.can_undo(), r.can_redo()));
+                side::review_panel(ui, review, self.view.beat, undo, redo, &mut actions);
+                for w in &self.review_warnings {
+                    ui.colored_label(Color32::from_rgb(170, 90, 0), w);
+                }
+                ui.separator();
+                side::beat_lists(ui, analysis, &mut actions);
+            });
+        });
+        egui::CentralPanel::default().show(ui, |ui| {
+            overview::show(ui, &mut self.view, analysis);
+            ui.horizontal(|ui| {
+                ui.selectable_value(&mut self.view.tab, Tab::Strip, "Strip");
+                ui.selectable_value(&mut self.view.tab, Tab::Beat, "Beat");
+                ui.selectable_value(&mut self.view.tab, Tab::Channels, "Channels");
+                ui.separator();
+                if let Some(beats) = &analysis.beats {
+                    if ui.button("< Previous beat").clicked() {
+                        actions.push(SideAction::JumpToBeat(self.view.beat.saturating_sub(1)));
+                    }
+                    ui.label(format!("beat {} / {}", (self.view.beat + 1).min(beats.beats.len()), beats.beats.len()));
+                    if ui.button("Next beat >").clicked() {
+                        actions.push(SideAction::JumpToBeat(self.view.beat + 1));
+                    }
+                }
+            });
+            ui.separator();
+            match self.view.tab {
+                Tab::Strip => {
+                    strip::toolbar(ui, &mut self.view, analysis);
+                    strip::show(ui, &mut self.view, analysis, self.attributions.as_deref());
+                }
+                Tab::Beat => {
+                    self.request_beat_map();
+                    let beat = self.view.beat;
+                    let state = beat_view::BeatMapState {
+                        map: self.beat_maps.get(&beat),
+                        pending: self.beat_map_pending == Some(beat),
+                        error: self.beat_map_errors.get(&beat).map(String::as_str),
+                        texture: &mut self.heatmap_texture,
+                        steps: self.config.beat_map_settings.steps,
+                    };
+                    egui::ScrollArea::both().show(ui, |ui| beat_view::show(ui, &mut self.view, analysis, self.attributions.as_deref(), state));
+                }
+                Tab::Channels => {
+                    ui.columns(2, |cols| {
+                        egui::ScrollArea::vertical().id_salt("channel-list").show(&mut cols[0], |ui| channels::channel_list(ui, analysis, &mut commands, &mut self.jump_to_secs));
+                        channels::plots(&mut cols[1], analysis, &mut self.jump_to_secs);
+                    });
+                }
+            }
+        });
+        for action in actions {
+            self.review_action(action);
+        }
+        for command in commands {
+            self.worker.send(command);
+        }
+    }
+
+    /// One frame of the whole window (eframe calls it; so do the tests and the frame benchmark).
+    pub fn show(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        self.poll(&ctx);
+        self.shortcuts(&ctx);
+        egui::Panel::top("menu-bar").show(ui, |ui| self.menu_bar(ui));
+        egui::Panel::bottom("status-bar").show(ui, |ui| self.status_bar(ui));
+        match self.analysis.clone() {
+            Some(analysis) => self.workspace(ui, &analysis),
+            None => {
+                let mut picked = None;
+                egui::CentralPanel::default().show(ui, |ui| picked = welcome::show(ui, self.config.sample_dir.as_deref(), &self.prefs.recent));
+                if let Some(path) = picked {
+                    self.open(path);
+                }
+            }
+        }
+        help::overlay(&ctx, &mut self.show_help);
+        self.settings_window(&ctx);
+    }
+}
+
+/// The review file's name and where it is, without the folder (which the tooltip-free status
+/// bar has no room for): next to the recording, or in the app's data folder.
+fn describe_review_path(session: &ReviewSession) -> String {
+    let name = session.path().file_name().map_or_else(|| session.path().display().to_string(), |n| n.to_string_lossy().into_owned());
+    if session.uses_fallback() { format!("{name} (in the app's data folder: the recording's folder is read-only)") } else { format!("{name} (next to the recording)") }
 }
 
 impl eframe::App for ReviewApp {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        self.poll(ui.ctx());
-        egui::Panel::top("menu-bar").show(ui, |ui| self.menu_bar(ui));
-        egui::Panel::left("channel-list").resizable(true).default_size(330.0).show(ui, |ui| self.channel_list(ui));
-        egui::CentralPanel::default().show(ui, |ui| self.plots(ui));
-    }
-}
-
-/// Pulse onsets on the PPG, coloured by quality: bad beats stay visible, flagged.
-fn beat_markers(plot_ui: &mut egui_plot::PlotUi, beats: &crate::dsp::beats::BeatAnalysis, channel: &crate::io::Channel, start: f64, end: f64) {
-    // Beats are in onset order: a frame touches only the visible ones, not all of a 24-h file.
-    let first = beats.beats.partition_point(|b| b.onset_secs < start);
-    let last = beats.beats.partition_point(|b| b.onset_secs <= end);
-    let (usable, flagged): (Vec<_>, Vec<_>) = beats.beats[first..last.max(first)].iter().partition(|b| b.usable());
-    for (name, group, color) in [("usable beat", usable, USABLE_BEAT_COLOR), ("flagged beat", flagged, FLAGGED_BEAT_COLOR)] {
-        let points = marker_points(channel, group.iter().map(|b| b.onset_secs));
-        plot_ui.points(Points::new(name, points).color(color).shape(MarkerShape::Circle).filled(true).radius(3.5));
-    }
-}
-
-/// Markers placed on the channel's own trace at the given times.
-fn marker_points(channel: &crate::io::Channel, times_secs: impl Iterator<Item = f64>) -> PlotPoints<'static> {
-    times_secs
-        .filter_map(|t| {
-            let index = (t * channel.sample_rate_hz).round() as usize;
-            let y = *channel.samples.get(index)?;
-            y.is_finite().then_some([t, f64::from(y)])
-        })
-        .collect()
-}
-
-fn role_color(role: &ChannelRole) -> Color32 {
-    match role {
-        ChannelRole::Ppg => Color32::from_rgb(30, 100, 200),
-        ChannelRole::Ecg { .. } => Color32::from_rgb(200, 40, 40),
-        ChannelRole::Other => Color32::from_gray(110),
-    }
-}
-
-pub(crate) fn trim_float(v: f64) -> String {
-    let s = format!("{v:.3}");
-    s.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-pub(crate) fn format_duration(secs: f64) -> String {
-    let total = secs.round() as u64;
-    match total {
-        0..60 => format!("{secs:.1} s"),
-        60..3600 => format!("{} min {:02} s", total / 60, total % 60),
-        _ => format!("{} h {:02} min {:02} s", total / 3600, total / 60 % 60, total % 60),
+        self.show(ui);
     }
 }

@@ -2,6 +2,18 @@
 //! frame and send [`worker::Command`]s; they never read files or compute signals themselves.
 
 mod app;
+mod beat_view;
+pub mod bench;
+mod channels;
+mod colors;
+pub mod help;
+mod overview;
+pub mod paper;
+mod prefs;
+mod side;
+mod strip;
+pub mod view;
+mod welcome;
 pub mod worker;
 
-pub use app::ReviewApp;
+pub use app::{AppConfig, ReviewApp};

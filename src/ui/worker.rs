@@ -1,50 +1,94 @@
-//! The worker thread: the UI sends [`Command`]s and reads [`Event`]s back; it never does file
-//! or signal work itself, so a 24-hour file never freezes a frame.
+//! The worker threads: the UI sends [`Command`]s and reads [`Event`]s back; it never does file,
+//! signal or network work itself, so a 24-hour file never freezes a frame. One thread opens
+//! files and runs the network stage by stage; a second computes 300×300 beat maps, which take
+//! long on a CPU, so that opening another file never waits behind one.
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, run_model};
+use crate::explain::{AttributionCache, EcgMap, Explainer, IgSettings};
 use crate::io::{self, ChannelRole, OpenOptions};
+use crate::model::bundle::{self, LoadedModel};
+use crate::model::device::{self, ComputeDevice, DevicePreference};
+
+/// Cycles per network pass when the worker runs the model.
+const MODEL_BATCH: usize = 64;
 
 #[derive(Debug, Clone)]
 pub enum Command {
     OpenFile(PathBuf, OpenOptions),
     /// The user says what a channel is.
     SetChannelRole { channel: usize, role: ChannelRole },
+    /// Recompute every usable beat's per-class maps with these settings.
+    SetClassMapSettings(IgSettings),
+    /// The 300×300 map of one beat's PPG cycle. Only the latest request is served.
+    ExplainBeat { generation: u64, beat: usize, cycle: Vec<f32>, settings: IgSettings },
 }
 
-#[derive(Debug)]
 pub enum Event {
+    /// Where the network runs and which model is loaded (or why none is).
+    Ready { device: String, model: Result<ModelInfo, String> },
     Opening(PathBuf),
+    /// Signals and beats, before the network has run.
     Opened(Arc<Analysis>),
     /// The reader's error, verbatim: it names the file and the field.
     OpenFailed(String),
+    /// The network's progress over the usable beats.
+    Progress { done: usize, total: usize },
+    /// The same analysis with the network's outputs.
+    ModelDone(Arc<Analysis>),
+    Cancelled,
+    /// Per-class maps computing in the background for the current analysis.
+    Attributions(Arc<AttributionCache>),
+    BeatMap { generation: u64, beat: usize, settings: IgSettings, result: Result<Arc<EcgMap>, String> },
 }
 
-/// The UI's end of the worker.
+#[derive(Debug, Clone)]
+pub struct ModelInfo {
+    pub name: String,
+    pub version: String,
+    pub trained_on: String,
+    pub sha256: String,
+    pub variant: String,
+}
+
+/// The UI's end of the workers.
 pub struct Worker {
     commands: Sender<Command>,
     events: Receiver<Event>,
+    cancel: Arc<AtomicBool>,
 }
 
 impl Worker {
-    /// Starts the thread; `wake` is called after every event so the UI repaints.
-    pub fn spawn(wake: impl Fn() + Send + 'static) -> Self {
+    /// Starts the threads; `wake` is called after every event so the UI repaints.
+    pub fn spawn(preference: DevicePreference, class_map_settings: IgSettings, wake: impl Fn() + Send + Sync + 'static) -> Self {
         let (commands, command_rx) = channel::<Command>();
         let (event_tx, events) = channel::<Event>();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let flag = cancel.clone();
         thread::Builder::new()
             .name("cardioppg-worker".into())
-            .spawn(move || run(command_rx, event_tx, wake))
+            .spawn(move || run(preference, class_map_settings, command_rx, event_tx, flag, Arc::new(wake)))
             .expect("spawning the worker thread");
-        Worker { commands, events }
+        Worker { commands, events, cancel }
     }
 
     pub fn send(&self, command: Command) {
+        if matches!(command, Command::OpenFile(..) | Command::SetChannelRole { .. }) {
+            // A new file supersedes whatever is being computed for the old one.
+            self.cancel.store(true, Ordering::Release);
+        }
         // The worker only stops when the UI drops its sender, so a send cannot fail while we live.
         let _ = self.commands.send(command);
+    }
+
+    /// Stops the running stage at its next batch.
+    pub fn cancel(&self) {
+        self.cancel.store(true, Ordering::Release);
     }
 
     pub fn try_recv(&self) -> Option<Event> {
@@ -52,34 +96,116 @@ impl Worker {
     }
 }
 
-fn run(commands: Receiver<Command>, events: Sender<Event>, wake: impl Fn()) {
-    let mut current: Option<Arc<Analysis>> = None;
+type Wake = Arc<dyn Fn() + Send + Sync>;
+
+fn run(preference: DevicePreference, mut class_map_settings: IgSettings, commands: Receiver<Command>, events: Sender<Event>, cancel: Arc<AtomicBool>, wake: Wake) {
     let emit = |event: Event| {
         let _ = events.send(event);
         wake();
     };
+    let compute = device::select(preference);
+    let model = bundle::load_default(&compute.device).map_err(|e| e.to_string());
+    emit(Event::Ready { device: compute.description.clone(), model: model.as_ref().map(model_info).map_err(Clone::clone) });
+    let model = model.ok().map(Arc::new);
+    let beat_maps = model.as_ref().map(|m| spawn_beat_maps(m.clone(), compute.clone(), events.clone(), wake.clone()));
+
+    let mut current: Option<Arc<Analysis>> = None;
+    let mut attributions: Option<Arc<AttributionCache>> = None;
     while let Ok(command) = commands.recv() {
-        match command {
+        let analysis = match command {
             Command::OpenFile(path, options) => {
+                cancel.store(false, Ordering::Release);
                 emit(Event::Opening(path.clone()));
                 match io::open_with(&path, &options) {
-                    Ok(recording) => {
-                        let analysis = Arc::new(Analysis::new(recording));
-                        current = Some(analysis.clone());
-                        emit(Event::Opened(analysis));
+                    Ok(recording) => Arc::new(Analysis::new(recording)),
+                    Err(e) => {
+                        emit(Event::OpenFailed(e.to_string()));
+                        continue;
                     }
-                    Err(e) => emit(Event::OpenFailed(e.to_string())),
                 }
             }
             Command::SetChannelRole { channel, role } => {
-                if let Some(analysis) = &current {
-                    let mut recording = (*analysis.recording).clone();
-                    recording.set_role(channel, role);
-                    let analysis = Arc::new(analysis.with_roles_changed(recording));
-                    current = Some(analysis.clone());
-                    emit(Event::Opened(analysis));
-                }
+                cancel.store(false, Ordering::Release);
+                let Some(analysis) = &current else { continue };
+                let mut recording = (*analysis.recording).clone();
+                recording.set_role(channel, role);
+                Arc::new(analysis.with_roles_changed(recording))
             }
+            Command::SetClassMapSettings(settings) => {
+                class_map_settings = settings;
+                if let (Some(analysis), Some(model)) = (&current, &model) {
+                    start_attributions(analysis, model, &compute, settings, &mut attributions, &emit);
+                }
+                continue;
+            }
+            Command::ExplainBeat { .. } => {
+                if let Some(tx) = &beat_maps {
+                    let _ = tx.send(command);
+                }
+                continue;
+            }
+        };
+        if let Some(old) = attributions.take() {
+            old.cancel();
+        }
+        current = Some(analysis.clone());
+        emit(Event::Opened(analysis.clone()));
+        let (Some(model), Some(beats)) = (&model, &analysis.beats) else { continue };
+        let keep_going = || !cancel.load(Ordering::Acquire);
+        let progress = |done, total| emit(Event::Progress { done, total });
+        match run_model(&model.network, &model.manifest, beats, &compute.device, MODEL_BATCH, keep_going, progress) {
+            Ok(results) => {
+                let with_model = Arc::new(analysis.with_model(results));
+                current = Some(with_model.clone());
+                emit(Event::ModelDone(with_model.clone()));
+                start_attributions(&with_model, model, &compute, class_map_settings, &mut attributions, &emit);
+            }
+            Err(_) => emit(Event::Cancelled),
         }
     }
+    if let Some(old) = attributions {
+        old.cancel();
+    }
+}
+
+fn start_attributions(analysis: &Analysis, model: &LoadedModel, compute: &ComputeDevice, settings: IgSettings, slot: &mut Option<Arc<AttributionCache>>, emit: &impl Fn(Event)) {
+    let Some(beats) = &analysis.beats else { return };
+    if let Some(old) = slot.take() {
+        old.cancel();
+    }
+    match Explainer::new(&model.network, &compute.device, settings) {
+        Ok(explainer) => {
+            let cache = Arc::new(AttributionCache::start(explainer, beats));
+            *slot = Some(cache.clone());
+            emit(Event::Attributions(cache));
+        }
+        // Settings come from the UI's own choices; a refusal is shown where the maps would be.
+        Err(e) => emit(Event::OpenFailed(format!("attribution settings refused: {e}"))),
+    }
+}
+
+fn model_info(model: &LoadedModel) -> ModelInfo {
+    let m = &model.manifest;
+    ModelInfo { name: m.name.clone(), version: m.version.clone(), trained_on: m.trained_on.clone(), sha256: m.weights_sha256.clone(), variant: format!("{:?}", m.variant) }
+}
+
+/// The beat-map thread: serves the newest [`Command::ExplainBeat`] and skips older ones.
+fn spawn_beat_maps(model: Arc<LoadedModel>, compute: ComputeDevice, events: Sender<Event>, wake: Wake) -> Sender<Command> {
+    let (tx, rx) = channel::<Command>();
+    let failures = events.clone();
+    let spawned = thread::Builder::new().name("cardioppg-beat-maps".into()).spawn(move || {
+        while let Ok(mut request) = rx.recv() {
+            while let Ok(newer) = rx.try_recv() {
+                request = newer;
+            }
+            let Command::ExplainBeat { generation, beat, cycle, settings } = request else { continue };
+            let result = Explainer::new(&model.network, &compute.device, settings).and_then(|e| e.ecg_map(&cycle)).map(Arc::new).map_err(|e| e.to_string());
+            let _ = events.send(Event::BeatMap { generation, beat, settings, result });
+            wake();
+        }
+    });
+    if let Err(e) = spawned {
+        let _ = failures.send(Event::OpenFailed(format!("could not start the beat-map thread: {e}")));
+    }
+    tx
 }

@@ -1,0 +1,60 @@
+//! The first screen: the bundled sample recordings, recent files, and how to open one's own.
+
+use std::path::{Path, PathBuf};
+
+use egui::{RichText, Ui};
+
+
+/// The bundled samples with what each shows (see sample-data/README.md for provenance).
+pub const SAMPLES: [(&str, &str); 4] = [
+    ("mimic_perform_af_001_AF_60s.edf", "EDF+ · PPG + ECG lead II · AF (MIMIC PERform AF, ODbL 1.0)"),
+    ("mimic_perform_non_af_002_nonAF_60s.hea", "WFDB · PPG + ECG lead II · non-AF (MIMIC PERform AF, ODbL 1.0)"),
+    ("bidmc_01_60s.csv", "CSV · PPG + ECG lead II · no rhythm label (BIDMC, ODC-By 1.0)"),
+    ("neurokit2_bio_resting_60s_ppg.npy", "NumPy · PPG only, no ECG (NeuroKit2, MIT)"),
+];
+
+/// Returns the file the user picked.
+pub fn show(ui: &mut Ui, sample_dir: Option<&Path>, recent: &[PathBuf]) -> Option<PathBuf> {
+    let mut picked = None;
+    ui.vertical_centered(|ui| {
+        ui.add_space(30.0);
+        ui.heading(RichText::new("CardioPPG Review").size(28.0));
+        ui.label("Review PPG recordings with a PPG-to-ECG network and its Integrated-Gradients attributions.");
+        ui.label("The generated ECG and the probabilities are model outputs for review, not a diagnosis.");
+        ui.add_space(20.0);
+    });
+    ui.columns(2, |columns| {
+        columns[0].heading("Sample recordings");
+        match sample_dir {
+            Some(dir) => {
+                for (file, what) in SAMPLES {
+                    let path = dir.join(file);
+                    if !path.is_file() {
+                        continue;
+                    }
+                    columns[0].horizontal(|ui| {
+                        if ui.button(format!("Open {file}")).clicked() {
+                            picked = Some(path.clone());
+                        }
+                        ui.label(what);
+                    });
+                }
+            }
+            None => {
+                columns[0].label("The sample-data folder was not found.");
+            }
+        }
+        columns[1].heading("Recent files");
+        if recent.is_empty() {
+            columns[1].label("None yet. Open a file with Open… (Ctrl+O) or drop it on the window.");
+        }
+        for path in recent {
+            let exists = Path::new(path).exists();
+            let response = columns[1].add_enabled(exists, egui::Link::new(path.display().to_string()));
+            if response.clicked() {
+                picked = Some(path.clone());
+            }
+        }
+    });
+    picked
+}
