@@ -72,12 +72,8 @@ pub fn detect_beats(recording: &Recording) -> Option<BeatAnalysis> {
 
 /// Median (PPG onset − R-peak) over the paired beats; 0 when none are paired.
 pub fn median_pulse_delay_secs(beats: &BeatAnalysis) -> f64 {
-    let mut delays: Vec<f64> = beats.beats.iter().filter_map(|b| b.r_peak.map(|r| b.onset_secs - r as f64 / beats.sample_rate_hz)).collect();
-    if delays.is_empty() {
-        return 0.0;
-    }
-    delays.sort_by(f64::total_cmp);
-    delays[delays.len() / 2]
+    let delays: Vec<f64> = beats.beats.iter().filter_map(|b| b.r_peak.map(|r| b.onset_secs - r as f64 / beats.sample_rate_hz)).collect();
+    crate::dsp::median(delays).unwrap_or(0.0)
 }
 
 /// How closely the GENERATED ECG cycle follows the real one (both min–max normalised, the

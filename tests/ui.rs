@@ -131,7 +131,7 @@ fn a_reviewer_opens_a_sample_steps_beats_links_cursors_notes_and_finds_it_all_on
     harness.get_by_label("Beat").click();
     harness.run_steps(2);
     assert_eq!(harness.state().view().tab, Tab::Beat);
-    step_until(&mut harness, "the beat's 300x300 map", |app| !app.is_busy() && harness_has_map(app, beat));
+    step_until(&mut harness, "the beat's 300x300 map", |app| !app.is_busy() && app.has_beat_map(beat));
     let heat = harness.get_by_label("IG heatmap").rect();
     let (i, j) = (225usize, 75usize);
     let cell = Pos2::new(heat.left() + (j as f32 + 0.5) / 300.0 * heat.width(), heat.top() + (i as f32 + 0.5) / 300.0 * heat.height());
@@ -182,10 +182,6 @@ fn a_reviewer_opens_a_sample_steps_beats_links_cursors_notes_and_finds_it_all_on
     assert!(review.beat_marks.contains_key(&beat));
     assert!(harness.query_all_by_value(note).next().is_some(), "the note is shown again");
     harness.get_by_label_contains(&format!("beat {}: marked", beat + 1));
-}
-
-fn harness_has_map(app: &ReviewApp, beat: usize) -> bool {
-    app.has_beat_map(beat)
 }
 
 #[test]

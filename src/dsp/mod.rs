@@ -15,3 +15,22 @@ pub fn finite_range(x: &[f32]) -> Option<(f32, f32)> {
     let (lo, hi) = x.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
     (lo <= hi).then_some((lo, hi))
 }
+
+/// Median (the upper one for an even count); `None` when empty.
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let mid = values.len() / 2;
+    Some(*values.select_nth_unstable_by(mid, f64::total_cmp).1)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn median_takes_the_middle_and_the_upper_of_two() {
+        assert_eq!(super::median(vec![3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(super::median(vec![4.0, 1.0, 3.0, 2.0]), Some(3.0));
+        assert_eq!(super::median(vec![]), None);
+    }
+}

@@ -86,7 +86,7 @@ pub struct ReviewApp {
     beat_maps: HashMap<usize, Arc<EcgMap>>,
     beat_map_pending: Option<usize>,
     beat_map_errors: HashMap<usize, String>,
-    heatmap_texture: Option<(usize, bool, TextureHandle)>,
+    heatmap_texture: Option<(usize, bool, TextureHandle, f32)>,
     show_help: bool,
     show_settings: bool,
     /// Time the user asked to see in the Channels tab (annotation clicked).

@@ -21,7 +21,8 @@ pub struct BeatMapState<'a> {
     pub map: Option<&'a Arc<EcgMap>>,
     pub pending: bool,
     pub error: Option<&'a str>,
-    pub texture: &'a mut Option<(usize, bool, TextureHandle)>,
+    /// The drawn map: (beat, rows normalised, texture, max |IG| of the map).
+    pub texture: &'a mut Option<(usize, bool, TextureHandle, f32)>,
     pub steps: usize,
 }
 
@@ -107,9 +108,9 @@ fn heatmap_block(ui: &mut Ui, view: &mut ViewState, ppg: &[f32], generated: Opti
     painter.rect_filled(heat, 0.0, Color32::from_gray(235));
     let scale = match state.map {
         Some(map) => {
-            let texture = heatmap_texture(ui.ctx(), state.texture, view.beat, view.rows_normalised, map);
+            let (texture, scale) = heatmap_texture(ui.ctx(), state.texture, view.beat, view.rows_normalised, map);
             painter.image(texture.id(), heat, Rect::from_min_max(pos2(0.0, 0.0), pos2(1.0, 1.0)), Color32::WHITE);
-            map.attributions.iter().fold(0f32, |s, v| s.max(v.abs()))
+            scale
         }
         None => {
             let text = match (state.error, state.pending) {
@@ -148,20 +149,22 @@ fn heatmap_block(ui: &mut Ui, view: &mut ViewState, ppg: &[f32], generated: Opti
     colour_bar(painter, bar, scale, view.rows_normalised);
 }
 
-fn heatmap_texture<'t>(ctx: &egui::Context, slot: &'t mut Option<(usize, bool, TextureHandle)>, beat: usize, rows_normalised: bool, map: &EcgMap) -> &'t TextureHandle {
-    let stale = !matches!(slot, Some((b, n, _)) if *b == beat && *n == rows_normalised);
+fn heatmap_texture<'t>(ctx: &egui::Context, slot: &'t mut Option<(usize, bool, TextureHandle, f32)>, beat: usize, rows_normalised: bool, map: &EcgMap) -> (&'t TextureHandle, f32) {
+    let stale = !matches!(slot, Some((b, n, _, _)) if *b == beat && *n == rows_normalised);
     if stale {
+        let scale = map.attributions.iter().fold(0f32, |s, v| s.max(v.abs()));
         let pixels = if rows_normalised {
             // Row-normalised values are in [0, 1]: the white-to-red half of the map.
             normalise_rows(&map.attributions, CYCLE_LEN).into_iter().map(colors::diverging).collect()
         } else {
-            let scale = map.attributions.iter().fold(0f32, |s, v| s.max(v.abs())).max(f32::MIN_POSITIVE);
-            map.attributions.iter().map(|&v| colors::diverging(v / scale)).collect()
+            let divisor = scale.max(f32::MIN_POSITIVE);
+            map.attributions.iter().map(|&v| colors::diverging(v / divisor)).collect()
         };
         let image = ColorImage::new([CYCLE_LEN, CYCLE_LEN], pixels);
-        *slot = Some((beat, rows_normalised, ctx.load_texture("ig-heatmap", image, TextureOptions::NEAREST)));
+        *slot = Some((beat, rows_normalised, ctx.load_texture("ig-heatmap", image, TextureOptions::NEAREST), scale));
     }
-    &slot.as_ref().expect("filled above").2
+    let (_, _, texture, scale) = slot.as_ref().expect("filled above");
+    (texture, *scale)
 }
 
 fn colour_bar(painter: &egui::Painter, bar: Rect, scale: f32, rows_normalised: bool) {
@@ -181,9 +184,13 @@ fn colour_bar(painter: &egui::Painter, bar: Rect, scale: f32, rows_normalised: b
     }
 }
 
+/// A cycle's range for drawing; a flat (or non-finite) one gets a unit band so it draws level.
 fn min_max(x: &[f32]) -> (f32, f32) {
-    let (lo, hi) = x.iter().fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    if hi > lo { (lo, hi) } else { (lo - 1.0, lo + 1.0) }
+    match crate::dsp::finite_range(x) {
+        Some((lo, hi)) if hi > lo => (lo, hi),
+        Some((lo, _)) => (lo - 1.0, lo + 1.0),
+        None => (-1.0, 1.0),
+    }
 }
 
 fn draw_cycle_horizontal(painter: &egui::Painter, rect: Rect, cycle: &[f32], color: Color32) {

@@ -73,7 +73,7 @@ pub fn class_picker(ui: &mut Ui, view: &mut ViewState, classes: &[String]) {
     });
 }
 
-/// The three panes. Returns the beat the user clicked, if any.
+/// The panes present (PPG, real ECG, generated ECG); a click selects the beat under it.
 pub fn show(ui: &mut Ui, view: &mut ViewState, analysis: &Analysis, attributions: Option<&AttributionCache>) {
     let recording = &analysis.recording;
     let paper = view.paper(ui.ctx().pixels_per_point());
@@ -202,11 +202,10 @@ fn ppg_pane(painter: &Painter, rect: Rect, axis: &TimeAxis, view: &ViewState, an
     painter.rect_filled(rect, 0.0, Color32::WHITE);
     let range = axis.samples(channel, rect);
     let visible = &channel.samples[range.clone()];
-    let (lo, hi) = visible.iter().filter(|v| v.is_finite()).fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-    if !(hi > lo) {
+    let Some((lo, hi)) = crate::dsp::finite_range(visible).filter(|(lo, hi)| hi > lo) else {
         pane_label(painter, rect, "PPG: no finite samples in view", Color32::DARK_RED);
         return;
-    }
+    };
     let inner = rect.shrink2(vec2(0.0, 16.0));
     let y = |v: f32| inner.bottom() - (v - lo) / (hi - lo) * inner.height();
     let width_points = (rect.right() - axis.left).max(10.0) as usize;
@@ -287,7 +286,7 @@ fn real_ecg_pane(painter: &Painter, rect: Rect, axis: &TimeAxis, paper: &Paper, 
     let visible = &channel.samples[range.clone()];
     let finite: Vec<f64> = visible.iter().filter(|v| v.is_finite()).map(|&v| f64::from(v) * scale_mv).collect();
     // The isoelectric line is unknown on a raw trace: centre the pane on the visible median.
-    let centre_mv = median(&finite).unwrap_or(0.0);
+    let centre_mv = crate::dsp::median(finite).unwrap_or(0.0);
     let mid = rect.center().y;
     paper.draw_calibration(painter, pos2(rect.left() + 4.0, mid + 0.5 * paper.points_per_mv()), colors::REAL_ECG);
     let points: Vec<Pos2> = range
@@ -341,13 +340,4 @@ fn generated_pane(painter: &Painter, rect: Rect, axis: &TimeAxis, paper: &Paper,
         ),
         colors::GENERATED_ECG,
     );
-}
-
-fn median(values: &[f64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    Some(v[v.len() / 2])
 }
