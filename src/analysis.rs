@@ -58,6 +58,19 @@ impl Analysis {
         Self::assemble(Arc::new(recording), self.pyramids.clone(), beats, None)
     }
 
+    /// Where beat `beat`'s GENERATED ECG cycle belongs in time, (start, end) in seconds. The
+    /// network maps PPG cycle k to ECG cycle [R k, R k+1): there when the ECG gives it, else the
+    /// PPG cycle moved back by the recording's median pulse arrival delay.
+    pub fn generated_span_secs(&self, beat: usize) -> (f64, f64) {
+        let Some(beats) = &self.beats else { return (0.0, 0.0) };
+        let Some(b) = beats.beats.get(beat) else { return (0.0, 0.0) };
+        let rate = beats.sample_rate_hz;
+        match (b.r_peak, b.next_r_peak) {
+            (Some(r0), Some(r1)) => (r0 as f64 / rate, r1 as f64 / rate),
+            _ => (b.onset_secs - self.pulse_delay_secs, b.onset_secs + b.duration_secs() - self.pulse_delay_secs),
+        }
+    }
+
     pub fn with_model(&self, model: ModelResults) -> Self {
         Self::assemble(self.recording.clone(), self.pyramids.clone(), self.beats.clone(), Some(Arc::new(model)))
     }

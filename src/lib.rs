@@ -5,10 +5,14 @@
 //! egui or burn types, so they can be tested, fuzzed and reused headless.
 
 pub mod analysis;
+pub mod batch;
 pub mod dsp;
 pub mod explain;
+pub mod export;
+pub mod headless;
 pub mod io;
 pub mod model;
+pub mod report;
 pub mod review;
 #[cfg(feature = "gui")]
 pub mod ui;

@@ -96,6 +96,47 @@ enum Cmd {
         #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
         device: DeviceArg,
     },
+    /// Write the annotated PDF report of a recording (with the review saved beside it, if any).
+    Report {
+        file: PathBuf,
+        /// The PDF to write.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        open: OpenArgs,
+        #[command(flatten)]
+        report: ReportArgs,
+        #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+        device: DeviceArg,
+    },
+    /// Every readable recording of a folder: one PDF each and a summary.csv, all cores in use;
+    /// a rerun skips recordings already done with the same file and model.
+    Batch {
+        dir: PathBuf,
+        /// Output folder for the PDFs and summary.csv.
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        open: OpenArgs,
+        #[command(flatten)]
+        report: ReportArgs,
+        /// Recordings processed at once (default: one per core).
+        #[arg(long)]
+        jobs: Option<usize>,
+        #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+        device: DeviceArg,
+    },
+    /// Write the recording as EDF+ with the GENERATED ECG as an extra channel and the beats,
+    /// quality flags, findings and review marks as annotations.
+    ExportEdf {
+        file: PathBuf,
+        #[arg(short, long)]
+        output: PathBuf,
+        #[command(flatten)]
+        open: OpenArgs,
+        #[arg(long, value_enum, default_value_t = DeviceArg::Auto)]
+        device: DeviceArg,
+    },
     /// Score PPG beat detection against ECG-derived reference beats on every MIMIC PERform AF
     /// record (Charlton et al. 2022's method); prints F1, sensitivity and PPV by rhythm and split.
     EvalBeats {
@@ -116,6 +157,39 @@ struct OpenArgs {
     /// CSV columns to load, by header name (comma-separated; default: every numeric column).
     #[arg(long, value_delimiter = ',')]
     columns: Option<Vec<String>>,
+}
+
+#[derive(clap::Args, Clone)]
+struct ReportArgs {
+    /// Leave the patient and recording identification of the file out of the report.
+    #[arg(long)]
+    anonymise: bool,
+    /// At most this many beat pages (the reviewer's marked beats, else the most and least typical).
+    #[arg(long, default_value_t = 6)]
+    max_beats: usize,
+    /// 300x300 IG heatmaps for the first N beat pages (each takes minutes on a CPU at 64 steps).
+    #[arg(long, default_value_t = 3)]
+    heatmaps: usize,
+    /// Riemann steps of the attributions the report computes (the paper: 64).
+    #[arg(long, default_value_t = cardioppg::explain::ig::DEFAULT_STEPS)]
+    ig_steps: usize,
+    /// The IG baseline of the 300x300 heatmaps (the paper's: zero).
+    #[arg(long, value_enum, default_value_t = BaselineArg::Zero)]
+    baseline: BaselineArg,
+    /// The IG baseline of the per-class maps (the PPG highlight and the phase table).
+    #[arg(long, value_enum, default_value_t = BaselineArg::LowPass)]
+    class_baseline: BaselineArg,
+}
+
+impl ReportArgs {
+    fn options(&self) -> cardioppg::report::ReportOptions {
+        let mut options = cardioppg::report::ReportOptions { anonymise: self.anonymise, max_beats: self.max_beats, max_heatmaps: self.heatmaps, ..Default::default() };
+        options.ig.steps = self.ig_steps.max(1);
+        options.ig.baseline = self.baseline.into();
+        options.class_ig.steps = self.ig_steps.max(1);
+        options.class_ig.baseline = self.class_baseline.into();
+        options
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy)]
@@ -277,6 +351,23 @@ fn main() -> Result<()> {
             print!("{}", cardioppg::model::pipeline::evaluate_models(&data, &models, &compute.device)?);
             Ok(())
         }
+        Some(Cmd::Report { file, output, open, report, device }) => {
+            let headless = cardioppg::headless::Headless::load(device.select())?;
+            eprintln!("model {} on {}", headless.model.manifest.label(), headless.compute.description);
+            let analysed = headless.analyse(&file, &open.options())?;
+            let input = headless.report(&analysed, report.options(), &cardioppg::report::NoneKnown, &mut |step| eprintln!("computing: {step}"))?;
+            cardioppg::report::write_pdf(&output, &input).with_context(|| format!("report of {}", file.display()))?;
+            eprintln!("wrote {}", output.display());
+            Ok(())
+        }
+        Some(Cmd::Batch { dir, output, open, report, jobs, device }) => run_batch(&dir, &output, open, report, jobs, device),
+        Some(Cmd::ExportEdf { file, output, open, device }) => {
+            let headless = cardioppg::headless::Headless::load(device.select())?;
+            let analysed = headless.analyse(&file, &open.options())?;
+            cardioppg::export::export_edf(&output, &analysed.analysis, &analysed.review)?;
+            eprintln!("wrote {}", output.display());
+            Ok(())
+        }
         None => run_app(cli.file, cli.open.options()),
     }
 }
@@ -298,6 +389,49 @@ fn run_app(initial: Option<PathBuf>, options: OpenOptions) -> Result<()> {
     )
     .map_err(|e| anyhow::anyhow!("{e}"))
     .context("starting the window")
+}
+
+fn run_batch(dir: &std::path::Path, output: &std::path::Path, open: OpenArgs, report: ReportArgs, jobs: Option<usize>, device: DeviceArg) -> Result<()> {
+    use cardioppg::batch::{BatchOptions, recordings_in, run_batch};
+    let headless = cardioppg::headless::Headless::load(device.select())?;
+    let threads = jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let total = recordings_in(dir)?.len();
+    eprintln!("{total} recordings in {}, {threads} at a time, model {} on {}", dir.display(), headless.model.manifest.label(), headless.compute.description);
+    let bar = ProgressBar::new(total);
+    let options = BatchOptions { report: report.options(), open: open.options(), threads };
+    let rows = run_batch(dir, output, &headless, &options, &|row| {
+        let status = if row.skipped { "skipped (done before)" } else if row.error.is_empty() { "ok" } else { "FAILED" };
+        bar.step(&format!("{}: {status}", row.file));
+    })?;
+    eprintln!();
+    let failed: Vec<_> = rows.iter().filter(|r| !r.error.is_empty()).collect();
+    eprintln!("{} done, {} skipped, {} failed; summary in {}", rows.len() - failed.len(), rows.iter().filter(|r| r.skipped).count(), failed.len(), output.join(cardioppg::batch::SUMMARY_FILE).display());
+    for row in failed {
+        eprintln!("  {}: {}", row.file, row.error);
+    }
+    Ok(())
+}
+
+/// A one-line terminal progress bar on stderr. (indicatif would switch on a feature of
+/// portable-atomic that the whole burn stack depends on, rebuilding it: 30 minutes of CI.)
+struct ProgressBar {
+    total: usize,
+    done: std::sync::atomic::AtomicUsize,
+    started: std::time::Instant,
+}
+
+impl ProgressBar {
+    fn new(total: usize) -> Self {
+        Self { total, done: 0.into(), started: std::time::Instant::now() }
+    }
+
+    fn step(&self, message: &str) {
+        let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let filled = 30 * done / self.total.max(1);
+        let elapsed = self.started.elapsed().as_secs();
+        let left = if done > 0 { elapsed * (self.total.saturating_sub(done)) as u64 / done as u64 } else { 0 };
+        eprint!("\r[{}{}] {done}/{} recordings, {elapsed} s elapsed, ~{left} s left  {message}\x1b[K", "#".repeat(filled), ".".repeat(30 - filled), self.total);
+    }
 }
 
 /// Beat count, mean heart rate and the share of usable beats, as the app's side panel shows them.

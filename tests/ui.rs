@@ -4,6 +4,8 @@
 //! source tree, and computes attributions with few IG steps so that a CPU finishes in seconds.
 #![cfg(feature = "gui")]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -12,7 +14,7 @@ use cardioppg::io::OpenOptions;
 use cardioppg::model::device::DevicePreference;
 use cardioppg::review::Verdict;
 use cardioppg::ui::view::Tab;
-use cardioppg::ui::{AppConfig, ReviewApp};
+use cardioppg::ui::{AppConfig, ExportKind, ReviewApp};
 use egui::{Key, Modifiers, Pos2};
 use egui_kittest::kittest::Queryable;
 use egui_kittest::{Harness, SnapshotOptions};
@@ -182,6 +184,18 @@ fn a_reviewer_opens_a_sample_steps_beats_links_cursors_notes_and_finds_it_all_on
     assert!(review.beat_marks.contains_key(&beat));
     assert!(harness.query_all_by_value(note).next().is_some(), "the note is shown again");
     harness.get_by_label_contains(&format!("beat {}: marked", beat + 1));
+
+    // The report from the workspace carries the reviewer's state (the save dialog itself is
+    // rfd's; the export behind it is what is tested).
+    step_until(&mut harness, "the network on the reopened recording", analysed);
+    harness.get_by_label("Export PDF…");
+    let pdf = ws.dir.path().join("from-workspace.pdf");
+    harness.state_mut().export(ExportKind::Pdf, pdf.clone());
+    step_until(&mut harness, "the PDF export", |app| !app.is_exporting());
+    assert_eq!(harness.state().export_status(), Some(format!("Exported {}", pdf.display()).as_str()));
+    if let Some(text) = common::pdf_text(&pdf) {
+        assert!(text.contains(note) && text.contains("agrees"), "the workspace's review is in the report:\n{text}");
+    }
 }
 
 #[test]

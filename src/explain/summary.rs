@@ -25,6 +25,22 @@ pub fn top_fraction_mask(attributions: &[f32], fraction: f64) -> Vec<bool> {
     mask
 }
 
+/// ColorBrewer RdBu stops: blue negative, white zero, red positive.
+const RDBU: [[f32; 3]; 5] = [[5.0, 48.0, 97.0], [67.0, 147.0, 195.0], [247.0, 247.0, 247.0], [214.0, 96.0, 77.0], [103.0, 0.0, 31.0]];
+
+/// `value` in [-1, 1] (clamped) to RdBu as RGB; `None` for NaN. One map for the screen and the
+/// report, so a colour means the same on both.
+pub fn diverging_rgb(value: f32) -> Option<[u8; 3]> {
+    if !value.is_finite() {
+        return None;
+    }
+    let x = (value.clamp(-1.0, 1.0) + 1.0) * 2.0; // 0..4 across the 5 stops
+    let i = (x.floor() as usize).min(3);
+    let t = x - i as f32;
+    let mix = |k: usize| (RDBU[i][k] + (RDBU[i + 1][k] - RDBU[i][k]) * t).round() as u8;
+    Some([mix(0), mix(1), mix(2)])
+}
+
 /// Each `width`-long row min–max scaled to [0, 1], as the paper draws Fig. 4 (a constant row
 /// becomes zeros).
 pub fn normalise_rows(map: &[f32], width: usize) -> Vec<f32> {

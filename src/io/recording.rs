@@ -141,6 +141,16 @@ impl Channel {
         if self.sample_rate_hz > 0.0 { self.samples.len() as f64 / self.sample_rate_hz } else { 0.0 }
     }
 
+    /// Millivolts per unit of the physical dimension; `None` when the unit is not a voltage.
+    pub fn millivolts_per_unit(&self) -> Option<f64> {
+        match self.unit.trim() {
+            "mV" | "mv" | "MV" => Some(1.0),
+            "uV" | "µV" | "μV" | "uv" => Some(1e-3),
+            "V" | "v" => Some(1e3),
+            _ => None,
+        }
+    }
+
     /// Share of samples that are NaN (gaps, invalid values).
     pub fn nan_fraction(&self) -> f64 {
         if self.samples.is_empty() {

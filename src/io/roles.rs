@@ -15,6 +15,11 @@ pub fn detect_role(label: &str) -> ChannelRole {
         .collect();
     let has_word = |w: &str| words.contains(&w);
 
+    // A model's output written back into a file (our EDF+ export's "GENERATED ECG") is never a
+    // recorded signal: it must not become the reference ECG or the PPG of a later analysis.
+    if has_word("generated") || has_word("synthetic") {
+        return ChannelRole::Other;
+    }
     if has_word("ppg") || has_word("pleth") || has_word("plethysmogram") || lower.contains("pleth") || has_word("pulse") && has_word("oximetry") || has_word("bvp") {
         return ChannelRole::Ppg;
     }
@@ -72,6 +77,7 @@ mod tests {
     #[test]
     fn ecg_labels_seen_in_real_files() {
         assert_eq!(detect_role("II"), ecg("II"));
+        assert_eq!(detect_role("GENERATED ECG"), ChannelRole::Other, "our export's model output is never a recorded ECG");
         assert_eq!(detect_role("ECG II"), ecg("II"));
         assert_eq!(detect_role("ECG lead II"), ecg("II"));
         assert_eq!(detect_role("ecg ii"), ecg("II"));

@@ -48,9 +48,20 @@ pub struct Review {
     pub beat_marks: BTreeMap<usize, String>,
     /// When the content last changed (not when it was last written), seconds since the Unix epoch.
     pub updated_unix_secs: u64,
+    /// When the reviewer signed the review off, seconds since the Unix epoch; `None` until then.
+    /// A later content change leaves it in place but [`Review::changed_after_sign_off`] tells.
+    pub signed_off_unix_secs: Option<u64>,
+    /// Content changed after the sign-off (undoing that change still counts: it was seen
+    /// unsigned); signing again clears it.
+    pub edited_after_sign_off: bool,
 }
 
 impl Review {
+    /// Signed off, then edited: the sign-off no longer covers what the review says.
+    pub fn changed_after_sign_off(&self) -> bool {
+        self.signed_off_unix_secs.is_some() && self.edited_after_sign_off
+    }
+
     pub fn new(recording_file: impl Into<String>, recording_sha256: impl Into<String>) -> Self {
         Self {
             format_version: FORMAT_VERSION,
@@ -69,6 +80,8 @@ pub enum Edit {
     SetVerdict { class: String, verdict: Option<Verdict> },
     SetNotes(String),
     SetBeatMark { beat: usize, mark: Option<String> },
+    /// Signs the review off at a time (seconds since the Unix epoch), or withdraws the sign-off.
+    SignOff(Option<u64>),
 }
 
 /// Consecutive edits of the same text field share one undo step.
@@ -85,12 +98,21 @@ impl Edit {
             Edit::SetReviewer(_) => Some(TextField::Reviewer),
             Edit::SetNotes(_) => Some(TextField::Notes),
             Edit::SetBeatMark { beat, .. } => Some(TextField::BeatMark(*beat)),
-            Edit::SetVerdict { .. } => None,
+            Edit::SetVerdict { .. } | Edit::SignOff(_) => None,
         }
     }
 
     /// Applies `self` to `review`; returns the edit that undoes it, or `None` if nothing changed.
     fn apply_to(self, review: &mut Review) -> Option<Edit> {
+        let inverse = self.apply_content(review)?;
+        match &inverse {
+            Edit::SignOff(_) => review.edited_after_sign_off = false,
+            _ => review.edited_after_sign_off |= review.signed_off_unix_secs.is_some(),
+        }
+        Some(inverse)
+    }
+
+    fn apply_content(self, review: &mut Review) -> Option<Edit> {
         match self {
             Edit::SetReviewer(new) => {
                 (review.reviewer != new).then(|| Edit::SetReviewer(std::mem::replace(&mut review.reviewer, new)))
@@ -103,6 +125,7 @@ impl Edit {
                 };
                 (old != verdict).then_some(Edit::SetVerdict { class, verdict: old })
             }
+            Edit::SignOff(at) => (review.signed_off_unix_secs != at).then(|| Edit::SignOff(std::mem::replace(&mut review.signed_off_unix_secs, at))),
             Edit::SetBeatMark { beat, mark } => {
                 let old = match mark.clone() {
                     Some(m) => review.beat_marks.insert(beat, m),
@@ -164,6 +187,11 @@ pub struct ReviewSession {
 impl ReviewSession {
     pub fn review(&self) -> &Review {
         &self.review
+    }
+
+    /// SHA-256 of the recording file as opened now.
+    pub fn recording_sha256(&self) -> &str {
+        &self.recording_sha256_now
     }
 
     /// Applies `edit`; returns false (and records no undo step) when it changes nothing.
@@ -257,7 +285,7 @@ impl ReviewSession {
     }
 }
 
-fn now_unix_secs() -> u64 {
+pub fn now_unix_secs() -> u64 {
     // A clock before 1970 is a broken clock; 0 still sorts as "oldest", which is harmless.
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }

@@ -419,3 +419,23 @@ fn corrupt_primary_with_good_fallback_uses_the_fallback() {
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(warnings[0].ends_with(&format!(", using the review at {}", fx.fallback().display())), "{warnings:?}");
 }
+
+#[test]
+fn sign_off_is_an_undoable_edit_and_a_later_change_is_flagged_until_signed_again() {
+    let fx = fixture(b"recording");
+    let (mut session, _) = fx.open();
+    session.apply(Edit::SetReviewer("Dr Lee".into()));
+    assert!(session.apply(Edit::SignOff(Some(1_700_000_000))));
+    assert_eq!(session.review().signed_off_unix_secs, Some(1_700_000_000));
+    assert!(!session.review().changed_after_sign_off());
+    session.apply(Edit::SetNotes("second look".into()));
+    assert!(session.review().changed_after_sign_off(), "a note after signing is flagged");
+    session.apply(Edit::SignOff(Some(1_700_000_100)));
+    assert!(!session.review().changed_after_sign_off(), "signing again covers it");
+    session.save().unwrap();
+    let (reopened, _) = fx.open();
+    assert_eq!(reopened.review().signed_off_unix_secs, Some(1_700_000_100));
+    drop(reopened);
+    assert!(session.undo());
+    assert_eq!(session.review().signed_off_unix_secs, Some(1_700_000_000), "undo restores the earlier sign-off");
+}

@@ -14,9 +14,11 @@ use super::paper::{SPEEDS_MM_PER_S, step_choice};
 use super::prefs::Prefs;
 use super::side::{self, SideAction};
 use super::view::{Tab, ViewState};
-use super::worker::{Command, Event, ModelInfo, Worker};
+use super::worker::{Command, Event, KnownMaps, ModelInfo, Worker};
 use super::{beat_view, channels, overview, strip, welcome};
 use crate::analysis::Analysis;
+use crate::headless::Analysed;
+use crate::report::ReportOptions;
 use crate::explain::{AttributionCache, Baseline, EcgMap, IgSettings};
 use crate::io::OpenOptions;
 use crate::model::device::DevicePreference;
@@ -58,6 +60,12 @@ impl AppConfig {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ExportKind {
+    Pdf,
+    Edf,
+}
+
 enum Activity {
     Idle,
     Opening(PathBuf),
@@ -79,6 +87,11 @@ pub struct ReviewApp {
     /// The last error, shown in a banner; the app stays usable.
     error: Option<String>,
     file_dialog: Option<Receiver<Option<PathBuf>>>,
+    /// A save dialog for an export is up.
+    export_dialog: Option<(ExportKind, Receiver<Option<PathBuf>>)>,
+    /// What the running export does, or how the last one ended.
+    export_status: Option<String>,
+    exporting: bool,
     view: ViewState,
     review: Option<ReviewSession>,
     review_status: String,
@@ -112,6 +125,9 @@ impl ReviewApp {
             activity: Activity::Idle,
             error: prefs_warning,
             file_dialog: None,
+            export_dialog: None,
+            export_status: None,
+            exporting: false,
             view,
             review: None,
             review_status: String::new(),
@@ -193,9 +209,73 @@ impl ReviewApp {
         self.file_dialog = Some(rx);
     }
 
+    /// Asks where to save (rfd, async like the open dialog), then hands the export to the worker.
+    fn show_export_dialog(&mut self, ctx: &egui::Context, kind: ExportKind) {
+        let Some(analysis) = &self.analysis else { return };
+        let stem = analysis.recording.source_path.file_name().map_or("recording".into(), |n| n.to_string_lossy().into_owned());
+        let (name, filter, ext) = match kind {
+            ExportKind::Pdf => (format!("{stem}.report.pdf"), "PDF report", "pdf"),
+            ExportKind::Edf => (format!("{stem}.cardioppg.edf"), "EDF+ recording", "edf"),
+        };
+        let mut dialog = rfd::AsyncFileDialog::new().set_title("Export").set_file_name(name).add_filter(filter, &[ext]);
+        if let Some(dir) = analysis.recording.source_path.parent() {
+            dialog = dialog.set_directory(dir);
+        }
+        let (tx, rx) = channel();
+        let ctx = ctx.clone();
+        std::thread::spawn(move || {
+            let picked = pollster::block_on(dialog.save_file()).map(|f| f.path().to_path_buf());
+            let _ = tx.send(picked);
+            ctx.request_repaint();
+        });
+        self.export_dialog = Some((kind, rx));
+    }
+
+    /// Exports what is on screen with the reviewer's state to `path` (the tests call it directly).
+    pub fn export(&mut self, kind: ExportKind, path: PathBuf) {
+        let (Some(analysis), Some(session)) = (&self.analysis, &self.review) else {
+            self.export_status = Some("Nothing to export: open a recording first.".into());
+            return;
+        };
+        if analysis.model.is_none() {
+            self.export_status = Some("Nothing to export yet: the network has not finished on this recording.".into());
+            return;
+        }
+        let analysed = Analysed { analysis: analysis.clone(), review: session.review().clone(), recording_sha256: session.recording_sha256().to_string() };
+        self.exporting = true;
+        self.export_status = Some(format!("Exporting {}…", path.display()));
+        self.worker.send(match kind {
+            ExportKind::Pdf => {
+                let mut options = ReportOptions { anonymise: self.prefs.anonymise_exports, ig: self.config.beat_map_settings, class_ig: self.config.class_map_settings, ..ReportOptions::default() };
+                options.max_heatmaps = options.max_heatmaps.max(self.beat_maps.len());
+                let known = Arc::new(KnownMaps { cache: self.attributions.clone(), beat_maps: self.beat_maps.clone() });
+                Command::ExportPdf { path, analysed, options, known }
+            }
+            ExportKind::Edf => Command::ExportEdf { path, analysed },
+        });
+    }
+
+    /// An export is running (tests wait for it).
+    pub fn is_exporting(&self) -> bool {
+        self.exporting
+    }
+
+    pub fn export_status(&self) -> Option<&str> {
+        self.export_status.as_deref()
+    }
+
     fn poll(&mut self, ctx: &egui::Context) {
         while let Some(event) = self.worker.try_recv() {
             self.handle(event);
+        }
+        if let Some((kind, rx)) = &self.export_dialog
+            && let Ok(picked) = rx.try_recv()
+        {
+            let kind = *kind;
+            self.export_dialog = None;
+            if let Some(path) = picked {
+                self.export(kind, path);
+            }
         }
         if let Some(rx) = &self.file_dialog
             && let Ok(picked) = rx.try_recv()
@@ -262,6 +342,14 @@ impl ReviewApp {
             Event::Attributions(cache) => {
                 cache.focus(self.view.beat);
                 self.attributions = Some(cache);
+            }
+            Event::ExportProgress(step) => self.export_status = Some(step),
+            Event::Exported(result) => {
+                self.exporting = false;
+                self.export_status = Some(match result {
+                    Ok(path) => format!("Exported {}", path.display()),
+                    Err(e) => format!("Export failed: {e}"),
+                });
             }
             Event::BeatMap { generation, beat, settings, result } => {
                 if generation != self.generation || settings != self.config.beat_map_settings {
@@ -410,6 +498,13 @@ impl ReviewApp {
             if let Some(path) = picked {
                 self.open(path);
             }
+            let can_export = !self.exporting && self.analysis.as_ref().is_some_and(|a| a.model.is_some());
+            if ui.add_enabled(can_export, egui::Button::new("Export PDF…")).on_hover_text("The annotated report with your review: findings, marked beats on ECG paper, heatmaps").clicked() {
+                self.show_export_dialog(ui.ctx(), ExportKind::Pdf);
+            }
+            if ui.add_enabled(can_export, egui::Button::new("Export EDF+…")).on_hover_text("The recording with the GENERATED ECG channel and beats, flags and marks as annotations").clicked() {
+                self.show_export_dialog(ui.ctx(), ExportKind::Edf);
+            }
             if ui.button("Settings").clicked() {
                 self.show_settings = !self.show_settings;
             }
@@ -476,6 +571,13 @@ impl ReviewApp {
             }
             ui.separator();
             ui.label(RichText::new(&self.review_status).small());
+            if let Some(status) = &self.export_status {
+                ui.separator();
+                if self.exporting {
+                    ui.spinner();
+                }
+                ui.label(RichText::new(status).small());
+            }
         });
     }
 
@@ -492,6 +594,10 @@ impl ReviewApp {
             if (dpi - self.view.screen_dpi).abs() > f32::EPSILON {
                 self.view.screen_dpi = dpi;
                 self.prefs.screen_dpi = dpi;
+                self.save_prefs();
+            }
+            ui.separator();
+            if ui.checkbox(&mut self.prefs.anonymise_exports, "Anonymise exported reports (leave out patient and recording identification)").changed() {
                 self.save_prefs();
             }
             ui.separator();

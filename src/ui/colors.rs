@@ -15,18 +15,9 @@ pub const HIGHLIGHT: Color32 = Color32::from_rgba_premultiplied(120, 110, 0, 120
 pub const CLASS_COLORS: [Color32; 4] =
     [Color32::from_rgb(200, 40, 40), Color32::from_rgb(40, 120, 200), Color32::from_rgb(40, 160, 80), Color32::from_rgb(150, 90, 200)];
 
-const RDBU: [[f32; 3]; 5] = [[5.0, 48.0, 97.0], [67.0, 147.0, 195.0], [247.0, 247.0, 247.0], [214.0, 96.0, 77.0], [103.0, 0.0, 31.0]];
-
 /// `value` in [-1, 1] (clamped) to RdBu; NaN is grey.
 pub fn diverging(value: f32) -> Color32 {
-    if !value.is_finite() {
-        return Color32::GRAY;
-    }
-    let x = (value.clamp(-1.0, 1.0) + 1.0) * 2.0; // 0..4 across the 5 stops
-    let i = (x.floor() as usize).min(3);
-    let t = x - i as f32;
-    let mix = |k: usize| (RDBU[i][k] + (RDBU[i + 1][k] - RDBU[i][k]) * t).round() as u8;
-    Color32::from_rgb(mix(0), mix(1), mix(2))
+    crate::explain::summary::diverging_rgb(value).map_or(Color32::GRAY, |[r, g, b]| Color32::from_rgb(r, g, b))
 }
 
 pub fn class_color(class: usize) -> Color32 {

@@ -16,4 +16,4 @@ pub mod view;
 mod welcome;
 pub mod worker;
 
-pub use app::{AppConfig, ReviewApp};
+pub use app::{AppConfig, ExportKind, ReviewApp};

@@ -91,16 +91,6 @@ pub fn points_per_mm(screen_dpi: f32, pixels_per_point: f32) -> f32 {
     screen_dpi / 25.4 / pixels_per_point.max(0.1)
 }
 
-/// Millivolts per unit of a channel's physical dimension; `None` when the unit is not a voltage.
-pub fn millivolts_per_unit(unit: &str) -> Option<f64> {
-    match unit.trim() {
-        "mV" | "mv" | "MV" => Some(1.0),
-        "uV" | "µV" | "μV" | "uv" => Some(1e-3),
-        "V" | "v" => Some(1e3),
-        _ => None,
-    }
-}
-
 /// The next speed or gain in `choices` up (`steps` > 0) or down, staying at the ends.
 pub fn step_choice(choices: &[f32], current: f32, steps: i32) -> f32 {
     let at = choices.iter().position(|&c| (c - current).abs() < 1e-3).unwrap_or(0) as i32;
@@ -128,7 +118,8 @@ mod tests {
         assert_eq!(step_choice(&SPEEDS_MM_PER_S, 25.0, 1), 50.0);
         assert_eq!(step_choice(&SPEEDS_MM_PER_S, 200.0, 1), 200.0);
         assert_eq!(step_choice(&SPEEDS_MM_PER_S, 5.0, -1), 5.0);
-        assert_eq!(millivolts_per_unit("uV"), Some(1e-3));
-        assert_eq!(millivolts_per_unit("NU"), None);
+        let channel = |unit: &str| crate::io::Channel::new("ECG", unit, 125.0, vec![]);
+        assert_eq!(channel("uV").millivolts_per_unit(), Some(1e-3));
+        assert_eq!(channel("NU").millivolts_per_unit(), None);
     }
 }

@@ -16,11 +16,13 @@ pub struct Prefs {
     pub recent: Vec<PathBuf>,
     /// Physical dots per inch of the screen, set against a ruler so ECG millimetres are true.
     pub screen_dpi: f32,
+    /// Reports leave out the patient and recording identification the file holds.
+    pub anonymise_exports: bool,
 }
 
 impl Default for Prefs {
     fn default() -> Self {
-        Self { recent: Vec::new(), screen_dpi: DEFAULT_SCREEN_DPI }
+        Self { recent: Vec::new(), screen_dpi: DEFAULT_SCREEN_DPI, anonymise_exports: false }
     }
 }
 

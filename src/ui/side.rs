@@ -104,6 +104,7 @@ pub fn review_panel(ui: &mut Ui, review: Option<&Review>, current_beat: usize, c
             actions.push(SideAction::EndUndoGroup);
         }
     });
+    sign_off_row(ui, review, actions);
     ui.horizontal(|ui| {
         if ui.add_enabled(can_undo, egui::Button::new("Undo")).on_hover_text("Ctrl+Z").clicked() {
             actions.push(SideAction::Undo);
@@ -149,5 +150,22 @@ pub fn beat_lists(ui: &mut Ui, analysis: &Analysis, actions: &mut Vec<SideAction
                 }
             }
         });
+    });
+}
+
+/// Sign-off: needs a reviewer name; an edit after it is shown, and signing again covers it.
+fn sign_off_row(ui: &mut Ui, review: &Review, actions: &mut Vec<SideAction>) {
+    ui.horizontal(|ui| {
+        let named = !review.reviewer.trim().is_empty();
+        let label = if review.signed_off_unix_secs.is_some() { "Sign off again" } else { "Sign off" };
+        let hint = if named { "Sign the review with your name and the current time" } else { "Enter your name first" };
+        if ui.add_enabled(named, egui::Button::new(label)).on_hover_text(hint).on_disabled_hover_text(hint).clicked() {
+            actions.push(SideAction::Edit(Edit::SignOff(Some(crate::review::now_unix_secs()))));
+        }
+        match review.signed_off_unix_secs {
+            Some(t) if review.changed_after_sign_off() => ui.colored_label(egui::Color32::from_rgb(200, 100, 0), format!("signed off {} — changed since", crate::report::utc_time(t))),
+            Some(t) => ui.label(format!("signed off {}", crate::report::utc_time(t))),
+            None => ui.label("not signed off"),
+        };
     });
 }

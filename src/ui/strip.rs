@@ -4,7 +4,7 @@
 use egui::{Align2, Color32, FontId, Painter, Pos2, Rect, Sense, Shape, Stroke, Ui, pos2, vec2};
 
 use super::colors;
-use super::paper::{GAINS_MM_PER_MV, Paper, SPEEDS_MM_PER_S, millivolts_per_unit};
+use super::paper::{GAINS_MM_PER_MV, Paper, SPEEDS_MM_PER_S};
 use super::view::{ViewState, top_fraction_label};
 use crate::analysis::Analysis;
 use crate::dsp::beats::BeatAnalysis;
@@ -56,7 +56,7 @@ pub fn cursor_readout(analysis: &Analysis, t: f64) -> String {
     if let Some(c) = recording.ecg_channel().map(|i| &recording.channels[i])
         && let Some(v) = at(c)
     {
-        match millivolts_per_unit(&c.unit) {
+        match c.millivolts_per_unit() {
             Some(mv) => text.push_str(&format!(" · ECG {:.3} mV", f64::from(v) * mv)),
             None => text.push_str(&format!(" · ECG {v:.3} {}", c.unit)),
         }
@@ -279,7 +279,7 @@ fn attribution_overlay(painter: &Painter, axis: &TimeAxis, rect: Rect, y: &dyn F
 fn real_ecg_pane(painter: &Painter, rect: Rect, axis: &TimeAxis, paper: &Paper, channel: &Channel) {
     paper.draw_grid(painter, rect);
     let range = axis.samples(channel, rect);
-    let (scale_mv, unit_note) = match millivolts_per_unit(&channel.unit) {
+    let (scale_mv, unit_note) = match channel.millivolts_per_unit() {
         Some(s) => (s, String::new()),
         None => (1.0, format!(" (unit \"{}\" is not a voltage: drawn as if mV)", channel.unit)),
     };
@@ -309,19 +309,11 @@ fn generated_pane(painter: &Painter, rect: Rect, axis: &TimeAxis, paper: &Paper,
     let (Some(beats), Some(model)) = (&analysis.beats, &analysis.model) else { return };
     let mid = rect.center().y;
     paper.draw_calibration(painter, pos2(rect.left() + 4.0, mid + 0.5 * paper.points_per_mv()), colors::GENERATED_ECG);
-    let delay_secs = analysis.pulse_delay_secs;
-    let rate = beats.sample_rate_hz;
     let first = beats.beats.partition_point(|b| b.onset_secs + b.duration_secs() < axis.start_secs);
     let last = beats.beats.partition_point(|b| b.onset_secs <= axis.secs(rect.right()) + 2.0);
     for i in first..last.max(first) {
         let Some(output) = model.outputs.get(i).and_then(Option::as_ref) else { continue };
-        let b = &beats.beats[i];
-        // The network maps PPG cycle k to ECG cycle [R k, R k+1): drawn there when the ECG gives
-        // it, else at the PPG cycle moved back by the recording's median pulse arrival delay.
-        let (t0, t1) = match (b.r_peak, b.next_r_peak) {
-            (Some(r0), Some(r1)) => (r0 as f64 / rate, r1 as f64 / rate),
-            _ => (b.onset_secs - delay_secs, b.onset_secs + b.duration_secs() - delay_secs),
-        };
+        let (t0, t1) = analysis.generated_span_secs(i);
         let n = output.generated_ecg.len();
         let points: Vec<Pos2> = output
             .generated_ecg

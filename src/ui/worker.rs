@@ -10,7 +10,9 @@ use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
 use crate::analysis::{Analysis, run_model};
-use crate::explain::{AttributionCache, EcgMap, Explainer, IgSettings};
+use crate::explain::{AttributionCache, ClassMaps, EcgMap, Explainer, IgSettings};
+use crate::headless::{Analysed, gather_report};
+use crate::report::{KnownAttributions, ReportOptions};
 use crate::io::{self, ChannelRole, OpenOptions};
 use crate::model::bundle::{self, LoadedModel};
 use crate::model::device::{self, ComputeDevice, DevicePreference};
@@ -27,6 +29,33 @@ pub enum Command {
     SetClassMapSettings(IgSettings),
     /// The 300×300 map of one beat's PPG cycle. Only the latest request is served.
     ExplainBeat { generation: u64, beat: usize, cycle: Vec<f32>, settings: IgSettings },
+    /// The PDF report of what is on screen, with the reviewer's state; attributions already
+    /// computed are reused. Runs on its own thread.
+    ExportPdf { path: PathBuf, analysed: Analysed, options: ReportOptions, known: Arc<KnownMaps> },
+    /// The recording as EDF+ with the GENERATED ECG and the annotations of the analysis.
+    ExportEdf { path: PathBuf, analysed: Analysed },
+}
+
+/// The workspace's attributions, offered to the report so it does not compute them again.
+#[derive(Default)]
+pub struct KnownMaps {
+    pub cache: Option<Arc<AttributionCache>>,
+    pub beat_maps: std::collections::HashMap<usize, Arc<EcgMap>>,
+}
+
+impl std::fmt::Debug for KnownMaps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "KnownMaps {{ cache: {}, beat maps: {:?} }}", self.cache.is_some(), self.beat_maps.keys().collect::<Vec<_>>())
+    }
+}
+
+impl KnownAttributions for KnownMaps {
+    fn class_maps(&self, beat: usize) -> Option<Arc<ClassMaps>> {
+        self.cache.as_ref()?.class_maps(beat)
+    }
+    fn ecg_map(&self, beat: usize) -> Option<Arc<EcgMap>> {
+        self.beat_maps.get(&beat).cloned()
+    }
 }
 
 pub enum Event {
@@ -45,6 +74,10 @@ pub enum Event {
     /// Per-class maps computing in the background for the current analysis.
     Attributions(Arc<AttributionCache>),
     BeatMap { generation: u64, beat: usize, settings: IgSettings, result: Result<Arc<EcgMap>, String> },
+    /// What an export is computing now.
+    ExportProgress(String),
+    /// The file written, or why not.
+    Exported(Result<PathBuf, String>),
 }
 
 #[derive(Debug, Clone)]
@@ -144,6 +177,13 @@ fn run(preference: DevicePreference, mut class_map_settings: IgSettings, command
                 }
                 continue;
             }
+            Command::ExportPdf { .. } | Command::ExportEdf { .. } => {
+                match &model {
+                    Some(model) => spawn_export(command, model.clone(), compute.clone(), events.clone(), wake.clone()),
+                    None => emit(Event::Exported(Err("no model is loaded, so there are no results to export".into()))),
+                }
+                continue;
+            }
         };
         if let Some(old) = attributions.take() {
             old.cancel();
@@ -208,4 +248,32 @@ fn spawn_beat_maps(model: Arc<LoadedModel>, compute: ComputeDevice, events: Send
         let _ = failures.send(Event::OpenFailed(format!("could not start the beat-map thread: {e}")));
     }
     tx
+}
+
+/// An export on its own thread: a report that computes heatmaps takes minutes on a CPU, and
+/// the worker must stay free to open files meanwhile.
+fn spawn_export(command: Command, model: Arc<LoadedModel>, compute: ComputeDevice, events: Sender<Event>, wake: Wake) {
+    let failures = (events.clone(), wake.clone());
+    let spawned = thread::Builder::new().name("cardioppg-export".into()).spawn(move || {
+        let emit = |event: Event| {
+            let _ = events.send(event);
+            wake();
+        };
+        let result = match command {
+            Command::ExportPdf { path, analysed, options, known } => {
+                let mut progress = |step: &str| emit(Event::ExportProgress(format!("Report: computing {step}…")));
+                gather_report(&model, &compute, &analysed, options, known.as_ref(), &mut progress)
+                    .map_err(|e| e.to_string())
+                    .and_then(|input| crate::report::write_pdf(&path, &input).map_err(|e| e.to_string()))
+                    .map(|()| path)
+            }
+            Command::ExportEdf { path, analysed } => crate::export::export_edf(&path, &analysed.analysis, &analysed.review).map_err(|e| e.to_string()).map(|()| path),
+            _ => return,
+        };
+        emit(Event::Exported(result));
+    });
+    if let Err(e) = spawned {
+        let _ = failures.0.send(Event::Exported(Err(format!("could not start the export: {e}"))));
+        (failures.1)();
+    }
 }

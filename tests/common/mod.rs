@@ -44,3 +44,25 @@ pub fn wgpu_device() -> Option<ComputeDevice> {
     eprintln!("wgpu device: {}", gpu.description);
     Some(gpu)
 }
+
+/// Runs a poppler-utils tool (`pdftotext`, `pdfinfo`, `pdffonts`, `pdftoppm`) on a PDF and
+/// returns its stdout. `None` — the check is skipped — only where poppler is not installed, and
+/// never under `CARDIOPPG_REQUIRE_POPPLER=1` (CI), where that fails instead.
+pub fn poppler(tool: &str, args: &[&str]) -> Option<String> {
+    match std::process::Command::new(tool).args(args).output() {
+        Ok(out) => {
+            assert!(out.status.success(), "{tool} {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+            Some(String::from_utf8_lossy(&out.stdout).into_owned())
+        }
+        Err(e) => {
+            assert!(std::env::var_os("CARDIOPPG_REQUIRE_POPPLER").is_none_or(|v| v != "1"), "CARDIOPPG_REQUIRE_POPPLER=1 but {tool} cannot run: {e}");
+            eprintln!("skipping the {tool} check: {e}");
+            None
+        }
+    }
+}
+
+/// The text of a PDF, pages in order (pdftotext -layout).
+pub fn pdf_text(path: &Path) -> Option<String> {
+    poppler("pdftotext", &["-layout", &path.display().to_string(), "-"])
+}

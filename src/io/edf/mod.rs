@@ -14,6 +14,7 @@
 
 pub mod header;
 mod tal;
+pub mod write;
 
 use std::path::Path;
 

@@ -1,0 +1,203 @@
+//! A folder in, one PDF report and one summary row per recording out (`cardioppg batch`).
+//! Recordings run in parallel, one per core; a file that fails gets its error in its row and
+//! the batch goes on; a rerun skips recordings already done with the same file and model.
+//! For a cohort, the same command spreads over a cluster (README: Slurm array, GNU parallel).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rayon::prelude::*;
+
+use crate::headless::Headless;
+use crate::io::{self, OpenOptions};
+use crate::report::{NoneKnown, ReportOptions, write_pdf};
+
+pub const SUMMARY_FILE: &str = "summary.csv";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BatchError {
+    #[error("cannot list the folder {}: {source}", .path.display())]
+    List { path: PathBuf, source: std::io::Error },
+    #[error("cannot create the output folder {}: {source}", .path.display())]
+    Output { path: PathBuf, source: std::io::Error },
+    #[error("cannot write {}: {source}", .path.display())]
+    Summary { path: PathBuf, source: std::io::Error },
+}
+
+#[derive(Debug, Clone)]
+pub struct BatchOptions {
+    pub report: ReportOptions,
+    pub open: OpenOptions,
+    /// Recordings processed at once (default: one per core).
+    pub threads: usize,
+}
+
+/// One summary row: a recording's numbers, or its error.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchRow {
+    pub file: String,
+    pub sha256: String,
+    pub duration_secs: Option<f64>,
+    pub detected_beats: Option<usize>,
+    pub usable_beats: Option<usize>,
+    pub heart_rate_bpm: Option<f64>,
+    /// Per class of the model: (mean, sd) of the per-beat probability; `None` when unreadable.
+    pub probabilities: Vec<Option<(f64, f64)>>,
+    pub model: String,
+    pub model_weights_sha256: String,
+    pub report: String,
+    /// Empty when the recording was processed; else the error, naming the file and field.
+    pub error: String,
+    /// Taken over from an earlier run (same file hash and model).
+    pub skipped: bool,
+}
+
+/// The recordings in `dir` a reader claims by extension (WFDB by its `.hea`), sorted by name.
+pub fn recordings_in(dir: &Path) -> Result<Vec<PathBuf>, BatchError> {
+    let entries = std::fs::read_dir(dir).map_err(|source| BatchError::List { path: dir.to_path_buf(), source })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            io::readers().iter().any(|r| r.extensions().iter().any(|ext| name.ends_with(ext))) && !name.ends_with(".dat")
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Runs the batch; `done` hears every finished row (for a progress bar). Returns all rows in
+/// file-name order; the summary CSV is rewritten atomically after every recording, so an
+/// interrupted batch keeps what it finished.
+pub fn run_batch(dir: &Path, out: &Path, headless: &Headless, options: &BatchOptions, done: &(dyn Fn(&BatchRow) + Sync)) -> Result<Vec<BatchRow>, BatchError> {
+    std::fs::create_dir_all(out).map_err(|source| BatchError::Output { path: out.to_path_buf(), source })?;
+    let files = recordings_in(dir)?;
+    let classes = headless.model.manifest.classes.clone();
+    let summary_path = out.join(SUMMARY_FILE);
+    let previous = read_previous(&summary_path, &classes);
+    let rows: Mutex<BTreeMap<String, BatchRow>> = Mutex::new(BTreeMap::new());
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.max(1)).build().map_err(|e| BatchError::Output { path: out.to_path_buf(), source: std::io::Error::other(e) })?;
+    let write_error = Mutex::new(None);
+    pool.install(|| {
+        files.par_iter().for_each(|path| {
+            let row = process(path, out, headless, options, &previous);
+            done(&row);
+            let mut rows = rows.lock().unwrap_or_else(|e| e.into_inner());
+            rows.insert(row.file.clone(), row);
+            if let Err(e) = write_summary(&summary_path, &classes, rows.values()) {
+                *write_error.lock().unwrap_or_else(|e| e.into_inner()) = Some(e);
+            }
+        });
+    });
+    if let Some(source) = write_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        return Err(BatchError::Summary { path: summary_path, source });
+    }
+    Ok(rows.into_inner().unwrap_or_else(|e| e.into_inner()).into_values().collect())
+}
+
+fn process(path: &Path, out: &Path, headless: &Headless, options: &BatchOptions, previous: &BTreeMap<String, BatchRow>) -> BatchRow {
+    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let report_name = format!("{file}.pdf");
+    let model = headless.model.manifest.label();
+    let weights = headless.model.manifest.weights_sha256.clone();
+    let mut row = BatchRow { file: file.clone(), model, model_weights_sha256: weights.clone(), report: report_name.clone(), ..BatchRow::default() };
+    let sha = std::fs::read(path).map(|b| crate::model::bundle::sha256_hex(&b));
+    if let (Ok(sha), Some(old)) = (&sha, previous.get(&file)) {
+        if &old.sha256 == sha && old.model_weights_sha256 == weights && old.error.is_empty() && out.join(&old.report).is_file() {
+            return BatchRow { skipped: true, ..old.clone() };
+        }
+    }
+    let analysed = match headless.analyse(path, &options.open) {
+        Ok(a) => a,
+        Err(e) => {
+            row.sha256 = sha.unwrap_or_default();
+            row.error = e.to_string();
+            return row;
+        }
+    };
+    let a = &analysed.analysis;
+    row.sha256 = analysed.recording_sha256.clone();
+    row.duration_secs = Some(a.recording.duration_secs());
+    if let Some(beats) = &a.beats {
+        row.detected_beats = Some(beats.summary.count);
+        row.usable_beats = Some(beats.summary.usable_count);
+        row.heart_rate_bpm = beats.summary.mean_heart_rate_bpm;
+    }
+    if let Some(model) = &a.model {
+        row.probabilities = model.findings.iter().map(|f| f.readable.then_some((f.stats.mean_probability, f.stats.sd_probability))).collect();
+    }
+    let result = headless.report(&analysed, options.report.clone(), &NoneKnown, &mut |_| {}).and_then(|input| {
+        write_pdf(&out.join(&report_name), &input).map_err(|source| crate::headless::HeadlessError::Report { path: path.to_path_buf(), source })
+    });
+    if let Err(e) = result {
+        row.error = e.to_string();
+    }
+    row
+}
+
+fn header(classes: &[String]) -> Vec<String> {
+    let mut h: Vec<String> = ["file", "sha256", "duration_secs", "detected_beats", "usable_beats", "heart_rate_bpm"].map(String::from).to_vec();
+    for c in classes {
+        h.push(format!("p_{c}_mean"));
+        h.push(format!("p_{c}_sd"));
+    }
+    h.extend(["model", "model_weights_sha256", "report", "error"].map(String::from));
+    h
+}
+
+fn opt<T: ToString>(v: Option<T>) -> String {
+    v.map_or(String::new(), |v| v.to_string())
+}
+
+fn write_summary<'a>(path: &Path, classes: &[String], rows: impl Iterator<Item = &'a BatchRow>) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let record_err = |e: csv::Error| std::io::Error::other(e.to_string());
+    w.write_record(header(classes)).map_err(record_err)?;
+    for r in rows {
+        let mut rec = vec![r.file.clone(), r.sha256.clone(), opt(r.duration_secs.map(|d| format!("{d:.3}"))), opt(r.detected_beats), opt(r.usable_beats), opt(r.heart_rate_bpm.map(|h| format!("{h:.1}")))];
+        for k in 0..classes.len() {
+            match r.probabilities.get(k).copied().flatten() {
+                Some((m, s)) => rec.extend([format!("{m:.4}"), format!("{s:.4}")]),
+                None => rec.extend([String::new(), String::new()]),
+            }
+        }
+        rec.extend([r.model.clone(), r.model_weights_sha256.clone(), if r.error.is_empty() { r.report.clone() } else { String::new() }, r.error.clone()]);
+        w.write_record(rec).map_err(record_err)?;
+    }
+    let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    crate::review::write_atomic(path, &bytes)
+}
+
+/// Rows of an earlier run, by file name; an unreadable summary means nothing is skipped.
+fn read_previous(path: &Path, classes: &[String]) -> BTreeMap<String, BatchRow> {
+    let Ok(mut reader) = csv::Reader::from_path(path) else { return BTreeMap::new() };
+    let Ok(head) = reader.headers().cloned() else { return BTreeMap::new() };
+    if head.iter().collect::<Vec<_>>() != header(classes) {
+        return BTreeMap::new();
+    }
+    let mut rows = BTreeMap::new();
+    for record in reader.records().filter_map(Result::ok) {
+        let get = |i: usize| record.get(i).unwrap_or("").to_string();
+        let n = classes.len();
+        let probabilities = (0..n).map(|k| Some((get(6 + 2 * k).parse().ok()?, get(7 + 2 * k).parse().ok()?))).collect();
+        let row = BatchRow {
+            file: get(0),
+            sha256: get(1),
+            duration_secs: get(2).parse().ok(),
+            detected_beats: get(3).parse().ok(),
+            usable_beats: get(4).parse().ok(),
+            heart_rate_bpm: get(5).parse().ok(),
+            probabilities,
+            model: get(6 + 2 * n),
+            model_weights_sha256: get(7 + 2 * n),
+            report: get(8 + 2 * n),
+            error: get(9 + 2 * n),
+            skipped: false,
+        };
+        rows.insert(row.file.clone(), row);
+    }
+    rows
+}
