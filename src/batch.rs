@@ -47,6 +47,9 @@ pub struct BatchRow {
     pub model: String,
     pub model_weights_sha256: String,
     pub report: String,
+    /// Of the report options and the saved review: a rerun with other options, or after the
+    /// review changed, redoes the recording.
+    pub inputs_sha256: String,
     /// Empty when the recording was processed; else the error, naming the file and field.
     pub error: String,
     /// Taken over from an earlier run (same file hash and model).
@@ -62,7 +65,9 @@ pub fn recordings_in(dir: &Path) -> Result<Vec<PathBuf>, BatchError> {
         .filter(|p| p.is_file())
         .filter(|p| {
             let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-            io::readers().iter().any(|r| r.extensions().iter().any(|ext| name.ends_with(ext))) && !name.ends_with(".dat")
+            // Not WFDB signal files (the .hea names them), not our own outputs.
+            let ours = name == SUMMARY_FILE || name.ends_with(".cardioppg.edf");
+            io::readers().iter().any(|r| r.extensions().iter().any(|ext| name.ends_with(ext))) && !name.ends_with(".dat") && !ours
         })
         .collect();
     files.sort();
@@ -78,12 +83,20 @@ pub fn run_batch(dir: &Path, out: &Path, headless: &Headless, options: &BatchOpt
     let classes = headless.model.manifest.classes.clone();
     let summary_path = out.join(SUMMARY_FILE);
     let previous = read_previous(&summary_path, &classes);
-    let rows: Mutex<BTreeMap<String, BatchRow>> = Mutex::new(BTreeMap::new());
+    // Rows of earlier runs stay until redone, so an interrupted rerun forgets nothing.
+    let names: Vec<String> = files.iter().map(|p| file_name(p)).collect();
+    let kept = previous.iter().filter(|(name, _)| names.contains(name)).map(|(n, r)| (n.clone(), r.clone())).collect();
+    let rows: Mutex<BTreeMap<String, BatchRow>> = Mutex::new(kept);
     let pool = rayon::ThreadPoolBuilder::new().num_threads(options.threads.max(1)).build().map_err(|e| BatchError::Output { path: out.to_path_buf(), source: std::io::Error::other(e) })?;
     let write_error = Mutex::new(None);
     pool.install(|| {
         files.par_iter().for_each(|path| {
-            let row = process(path, out, headless, options, &previous);
+            // A panic (a bug, or the GPU out of memory) fails this recording, not the batch.
+            let row = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| process(path, out, headless, options, &previous))).unwrap_or_else(|_| BatchRow {
+                file: file_name(path),
+                error: format!("{}: internal error while processing (a panic); the batch went on", path.display()),
+                ..BatchRow::default()
+            });
             done(&row);
             let mut rows = rows.lock().unwrap_or_else(|e| e.into_inner());
             rows.insert(row.file.clone(), row);
@@ -98,22 +111,40 @@ pub fn run_batch(dir: &Path, out: &Path, headless: &Headless, options: &BatchOpt
     Ok(rows.into_inner().unwrap_or_else(|e| e.into_inner()).into_values().collect())
 }
 
+fn file_name(path: &Path) -> String {
+    path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
+/// What besides the file and the model decides a report: its options and the saved review.
+fn inputs_sha256(options: &ReportOptions, review: &crate::review::Review) -> String {
+    let review = serde_json::to_string(review).unwrap_or_default();
+    crate::model::bundle::sha256_hex(format!("{options:?}\n{review}").as_bytes())
+}
+
 fn process(path: &Path, out: &Path, headless: &Headless, options: &BatchOptions, previous: &BTreeMap<String, BatchRow>) -> BatchRow {
-    let file = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let file = file_name(path);
     let report_name = format!("{file}.pdf");
     let model = headless.model.manifest.label();
     let weights = headless.model.manifest.weights_sha256.clone();
     let mut row = BatchRow { file: file.clone(), model, model_weights_sha256: weights.clone(), report: report_name.clone(), ..BatchRow::default() };
-    let sha = std::fs::read(path).map(|b| crate::model::bundle::sha256_hex(&b));
-    if let (Ok(sha), Some(old)) = (&sha, previous.get(&file)) {
-        if &old.sha256 == sha && old.model_weights_sha256 == weights && old.error.is_empty() && out.join(&old.report).is_file() {
+    let (session, _) = match crate::review::ReviewSession::open(path, &crate::review::default_fallback_dir()) {
+        Ok(s) => s,
+        Err(e) => {
+            row.error = e.to_string();
+            return row;
+        }
+    };
+    row.sha256 = session.recording_sha256().to_string();
+    row.inputs_sha256 = inputs_sha256(&options.report, session.review());
+    if let Some(old) = previous.get(&file) {
+        let same = old.sha256 == row.sha256 && old.model_weights_sha256 == weights && old.inputs_sha256 == row.inputs_sha256;
+        if same && old.error.is_empty() && out.join(&old.report).is_file() {
             return BatchRow { skipped: true, ..old.clone() };
         }
     }
     let analysed = match headless.analyse(path, &options.open) {
         Ok(a) => a,
         Err(e) => {
-            row.sha256 = sha.unwrap_or_default();
             row.error = e.to_string();
             return row;
         }
@@ -144,7 +175,7 @@ fn header(classes: &[String]) -> Vec<String> {
         h.push(format!("p_{c}_mean"));
         h.push(format!("p_{c}_sd"));
     }
-    h.extend(["model", "model_weights_sha256", "report", "error"].map(String::from));
+    h.extend(["model", "model_weights_sha256", "inputs_sha256", "report", "error"].map(String::from));
     h
 }
 
@@ -164,7 +195,7 @@ fn write_summary<'a>(path: &Path, classes: &[String], rows: impl Iterator<Item =
                 None => rec.extend([String::new(), String::new()]),
             }
         }
-        rec.extend([r.model.clone(), r.model_weights_sha256.clone(), if r.error.is_empty() { r.report.clone() } else { String::new() }, r.error.clone()]);
+        rec.extend([r.model.clone(), r.model_weights_sha256.clone(), r.inputs_sha256.clone(), if r.error.is_empty() { r.report.clone() } else { String::new() }, r.error.clone()]);
         w.write_record(rec).map_err(record_err)?;
     }
     let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -193,8 +224,9 @@ fn read_previous(path: &Path, classes: &[String]) -> BTreeMap<String, BatchRow> 
             probabilities,
             model: get(6 + 2 * n),
             model_weights_sha256: get(7 + 2 * n),
-            report: get(8 + 2 * n),
-            error: get(9 + 2 * n),
+            inputs_sha256: get(8 + 2 * n),
+            report: get(9 + 2 * n),
+            error: get(10 + 2 * n),
             skipped: false,
         };
         rows.insert(row.file.clone(), row);

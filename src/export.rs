@@ -20,6 +20,11 @@ pub fn export_edf(path: &Path, analysis: &Analysis, review: &Review) -> Result<(
 /// The recording plus the generated channel and the annotations of the analysis and review.
 pub fn with_results(analysis: &Analysis, review: &Review) -> Recording {
     let mut recording = (*analysis.recording).clone();
+    // Exporting an export again replaces what the earlier one wrote instead of doubling it.
+    if let Some(i) = recording.channels.iter().position(|c| c.label == GENERATED_LABEL) {
+        recording.channels.remove(i);
+        recording.annotations.retain(|a| !written_by_us(&a.text));
+    }
     if let Some(channel) = generated_channel(analysis) {
         recording.channels.push(channel);
     }
@@ -53,6 +58,12 @@ fn generated_channel(analysis: &Analysis) -> Option<Channel> {
     channel.transducer = format!("synthetic: {} {} from the PPG, not recorded", model.model_name, model.model_version);
     channel.prefilter = "normalised units (cycle min-max 0..1)".into();
     Some(channel)
+}
+
+/// The annotation texts [`annotations`] (and the writer's gap notes) produce.
+fn written_by_us(text: &str) -> bool {
+    let beat = text.strip_prefix("beat ").is_some_and(|rest| rest.split(' ').next().is_some_and(|n| n.parse::<usize>().is_ok()));
+    beat || ["review mark beat ", "review: ", "signal gap: "].iter().any(|p| text.starts_with(p)) || text.contains("(model output, not a diagnosis)") || text.contains(") unreadable (")
 }
 
 fn annotations(analysis: &Analysis, review: &Review) -> Vec<Annotation> {

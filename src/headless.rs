@@ -44,6 +44,8 @@ pub struct Analysed {
     pub review: Review,
     /// Of the file the user named (for WFDB, the `.hea`).
     pub recording_sha256: String,
+    /// What opening the review found (file changed since the review, a sidecar set aside).
+    pub review_warnings: Vec<String>,
 }
 
 impl Headless {
@@ -57,8 +59,13 @@ impl Headless {
         let beats = analysis.beats.clone().ok_or_else(|| HeadlessError::NoPpg(path.to_path_buf()))?;
         let results = run_model(&self.model.network, &self.model.manifest, &beats, &self.compute.device, MODEL_BATCH, || true, |_, _| {})
             .expect("never cancelled: keep_going is always true");
-        let (session, _warnings) = ReviewSession::open(path, &default_fallback_dir())?;
-        Ok(Analysed { analysis: Arc::new(analysis.with_model(results)), review: session.review().clone(), recording_sha256: session.recording_sha256().to_string() })
+        let (session, review_warnings) = ReviewSession::open(path, &default_fallback_dir())?;
+        Ok(Analysed {
+            analysis: Arc::new(analysis.with_model(results)),
+            review: session.review().clone(),
+            recording_sha256: session.recording_sha256().to_string(),
+            review_warnings,
+        })
     }
 
     /// Gathers the report of an analysed recording, computing the attributions it shows.
@@ -90,5 +97,5 @@ pub fn gather_report(model: &LoadedModel, compute: &ComputeDevice, analysed: &An
     let ecg_explainer = Explainer::new(&model.network, &compute.device, options.ig).map_err(|e| fail(e.into()))?;
     let class_explainer = Explainer::new(&model.network, &compute.device, options.class_ig).map_err(|e| fail(e.into()))?;
     let provenance = provenance(model, compute, &analysed.recording_sha256);
-    report::prepare(analysed.analysis.clone(), analysed.review.clone(), provenance, options, &ecg_explainer, &class_explainer, known, progress).map_err(fail)
+    report::prepare(analysed.analysis.clone(), analysed.review.clone(), analysed.review_warnings.clone(), provenance, options, &ecg_explainer, &class_explainer, known, progress).map_err(fail)
 }

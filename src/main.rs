@@ -427,7 +427,8 @@ impl ProgressBar {
 
     fn step(&self, message: &str) {
         let done = self.done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        let filled = 30 * done / self.total.max(1);
+        // Files added to the folder while the batch runs can make `done` pass `total`.
+        let filled = (30 * done / self.total.max(1)).min(30);
         let elapsed = self.started.elapsed().as_secs();
         let left = if done > 0 { elapsed * (self.total.saturating_sub(done)) as u64 / done as u64 } else { 0 };
         eprint!("\r[{}{}] {done}/{} recordings, {elapsed} s elapsed, ~{left} s left  {message}\x1b[K", "#".repeat(filled), ".".repeat(30 - filled), self.total);

@@ -42,7 +42,7 @@ fn reviewed_sample(dir: &Path) -> PathBuf {
     session.apply(Edit::SetNotes("Irregularly irregular pulse; generated QRS plausible.".into()));
     session.apply(Edit::SetBeatMark { beat: 10, mark: Some("ectopic?".into()) });
     session.apply(Edit::SetBeatMark { beat: 40, mark: Some(String::new()) });
-    session.apply(Edit::SignOff(Some(cardioppg::review::now_unix_secs())));
+    session.apply(Edit::SignOff { at: Some(cardioppg::review::now_unix_secs()), edited_after: false });
     session.save().unwrap();
     path
 }
@@ -118,6 +118,7 @@ fn an_anonymised_report_leaves_the_patient_out() {
     assert!(text.contains("anonymised"), "{text}");
     assert!(text.contains("most typical") && text.contains("least typical"), "{text}");
     assert!(patient.is_empty() || !text.contains(&patient), "the patient field {patient:?} must not appear");
+    assert!(!text.contains(SAMPLE) && !text.contains("2000-01-01"), "file name and date withheld:\n{text}");
 }
 
 #[test]
@@ -193,6 +194,13 @@ fn the_edf_export_round_trips_through_our_reader_with_the_generated_channel_and_
     assert!(texts.iter().any(|t| t.contains("review mark beat 11: ectopic?")), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("Dr Ana Müller agrees with AF")), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("not a diagnosis")), "{texts:?}");
+    // Exporting the export again replaces the generated channel and our annotations.
+    let again = dir.path().join("again.edf");
+    let reread = cardioppg::analysis::Analysis::new(back.clone()).with_model(analysed.analysis.model.as_deref().unwrap().clone());
+    cardioppg::export::export_edf(&again, &reread, &analysed.review).unwrap();
+    let twice = cardioppg::io::open(&again).unwrap();
+    assert_eq!(twice.channels.len(), back.channels.len(), "one GENERATED channel");
+    assert_eq!(twice.annotations.len(), back.annotations.len(), "no doubled annotations");
     let onset = back.annotations.iter().find(|a| a.text == "beat 1 usable" || a.text.starts_with("beat 1 ")).unwrap().onset_secs;
     assert!((onset - beats.beats[0].onset_secs).abs() < 1e-6);
 }

@@ -37,9 +37,16 @@ pub fn draw(c: &mut Canvas, input: &ReportInput, beat: &ReportBeat, page_index: 
     let ppg = strip_for(analysis, beat.index, options, MARGIN_MM, 43.0, STRIP_WIDTH_MM, 24.0);
     let real = Strip { y_mm: 73.0, height_mm: 30.0, ..ppg };
     let generated = Strip { y_mm: 108.0, height_mm: 30.0, ..ppg };
-    // The beat under review, behind all three strips.
-    let (x0, x1) = (ppg.x(b.onset_secs).max(ppg.x_mm), ppg.x(b.onset_secs + b.duration_secs()).min(ppg.x_mm + ppg.width_mm));
-    c.fill_rect(x0, ppg.y_mm, x1 - x0, generated.y_mm + generated.height_mm - ppg.y_mm, BAND, 1.0);
+    // The beat under review, behind the strips: on the PPG from onset to onset, on the ECGs
+    // over the R–R span its GENERATED cycle stands for (earlier by the pulse arrival time).
+    let band = |c: &mut Canvas, (t0, t1): (f64, f64), top: f32, bottom: f32| {
+        let (x0, x1) = (ppg.x(t0).max(ppg.x_mm), ppg.x(t1).min(ppg.x_mm + ppg.width_mm));
+        if x1 > x0 {
+            c.fill_rect(x0, top, x1 - x0, bottom - top, BAND, 1.0);
+        }
+    };
+    band(c, (b.onset_secs, b.onset_secs + b.duration_secs()), ppg.y_mm, ppg.y_mm + ppg.height_mm);
+    band(c, analysis.generated_span_secs(beat.index), real.y_mm, generated.y_mm + generated.height_mm);
     ppg_strip(c, input, &ppg);
     real_strip(c, analysis, &real);
     generated_strip(c, input, &generated);
@@ -156,7 +163,10 @@ fn generated_strip(c: &mut Canvas, input: &ReportInput, strip: &Strip) {
         strip.y_mm - 1.2,
         SMALL_PT,
         strip.width_mm,
-        &format!("GENERATED ECG — synthetic, inferred from the PPG by {} {}; normalised units drawn at 10 mm per unit (pulse: 1 unit)", model.model_name, model.model_version),
+        &format!(
+            "GENERATED ECG — synthetic, inferred from the PPG by {} {}; {} mm/s, normalised units drawn at {} mm per unit (pulse: 1 unit)",
+            model.model_name, model.model_version, strip.speed_mm_per_s, strip.gain_mm_per_mv
+        ),
         false,
         GENERATED,
     );

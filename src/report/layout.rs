@@ -67,7 +67,12 @@ pub fn render(input: &ReportInput) -> Result<Vec<u8>, ReportError> {
     document.finish().map_err(|e| ReportError::Pdf(format!("{e:?}")))
 }
 
+/// The file's name, or, anonymised, "recording" and the start of its hash: clinical file names
+/// often carry a record number or the patient's name.
 pub fn file_name(input: &ReportInput) -> String {
+    if input.options.anonymise {
+        return format!("recording {}", input.provenance.recording_sha256.chars().take(12).collect::<String>());
+    }
     let path = &input.analysis.recording.source_path;
     path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }

@@ -64,6 +64,8 @@ pub struct ReportBeat {
 pub struct ReportInput {
     pub analysis: Arc<Analysis>,
     pub review: Review,
+    /// Printed with the review: the file changed since it was saved, a sidecar set aside.
+    pub review_warnings: Vec<String>,
     pub provenance: Provenance,
     pub options: ReportOptions,
     pub beats: Vec<ReportBeat>,
@@ -97,6 +99,7 @@ impl KnownAttributions for NoneKnown {
 pub fn prepare(
     analysis: Arc<Analysis>,
     review: Review,
+    mut review_warnings: Vec<String>,
     provenance: Provenance,
     options: ReportOptions,
     ecg_explainer: &Explainer,
@@ -108,7 +111,16 @@ pub fn prepare(
     let highlight_class = (0..model.findings.len())
         .max_by(|&a, &b| model.findings[a].stats.mean_probability.total_cmp(&model.findings[b].stats.mean_probability))
         .unwrap_or(0);
-    let (chosen, marked_not_drawn) = select_beats(&analysis, &review, options.max_beats);
+    // Beat indices of a review of another version of the file may name other beats.
+    let stale = !review.recording_sha256.is_empty() && review.recording_sha256 != provenance.recording_sha256;
+    if stale {
+        review_warnings.push(format!(
+            "The review was saved for a different version of this file (SHA-256 {}…): its verdicts and notes are printed as saved; its beat marks are not used to choose the beat pages.",
+            review.recording_sha256.chars().take(16).collect::<String>()
+        ));
+    }
+    let unmarked = Review { beat_marks: Default::default(), ..review.clone() };
+    let (chosen, marked_not_drawn) = select_beats(&analysis, if stale { &unmarked } else { &review }, options.max_beats);
 
     let mut class_maps = BTreeMap::new();
     let mut missing = Vec::new();
@@ -131,22 +143,26 @@ pub fn prepare(
         }
     }
 
+    // Maps the reviewer already has cost nothing; up to `max_heatmaps` more are computed.
     let mut beats = Vec::new();
-    let heatmaps = chosen.len().min(options.max_heatmaps);
-    for (n, (index, choice)) in chosen.into_iter().enumerate() {
-        let has_output = model.outputs.get(index).is_some_and(Option::is_some);
-        let ecg_map = match (has_output && n < options.max_heatmaps, known.ecg_map(index)) {
+    let has_output = |index: usize| model.outputs.get(index).is_some_and(Option::is_some);
+    let to_compute = chosen.iter().filter(|(b, _)| has_output(*b) && known.ecg_map(*b).is_none()).count().min(options.max_heatmaps);
+    let mut computed = 0;
+    for (index, choice) in chosen {
+        let ecg_map = match (has_output(index), known.ecg_map(index)) {
             (false, _) => None,
             (true, Some(map)) => Some(map),
+            (true, None) if computed >= to_compute => None,
             (true, None) => {
-                progress(&format!("300×300 attribution map of beat {} ({} of {heatmaps})", index + 1, n + 1));
+                computed += 1;
+                progress(&format!("300×300 attribution map of beat {} ({computed} of {to_compute})", index + 1));
                 let cycle = analysis.beats.as_ref().and_then(|b| b.ppg_cycle(index)).ok_or(ReportError::NoModelResults)?;
                 Some(Arc::new(ecg_explainer.ecg_map(cycle)?))
             }
         };
         beats.push(ReportBeat { index, choice, ecg_map });
     }
-    Ok(ReportInput { analysis, review, provenance, options, beats, marked_not_drawn, class_maps, highlight_class })
+    Ok(ReportInput { analysis, review, review_warnings, provenance, options, beats, marked_not_drawn, class_maps, highlight_class })
 }
 
 /// The reviewer's marked beats (up to `max`), or, when none is marked, the most and the least

@@ -82,7 +82,13 @@ fn identification(rows: &mut Vec<Row>, input: &ReportInput) {
             field(rows, name, value, BLACK);
         }
     }
-    field(rows, "Start", &meta.start.map_or("(not stated in the file)".into(), |s| format!("{s} (clock time as recorded)")), BLACK);
+    let start = match meta.start {
+        None => "(not stated in the file)".to_string(),
+        // Dates identify: an anonymised report keeps the year only.
+        Some(s) if input.options.anonymise => format!("{} (date and time withheld: anonymised)", s.year),
+        Some(s) => format!("{s} (clock time as recorded)"),
+    };
+    field(rows, "Start", &start, BLACK);
     let secs = recording.duration_secs();
     field(rows, "Duration", &format!("{secs:.1} s ({}:{:02}:{:02} h:min:s)", (secs / 3600.0) as u64, (secs % 3600.0 / 60.0) as u64, (secs % 60.0) as u64), BLACK);
     field(rows, "File", &format!("{} ({})", super::layout::file_name(input), recording.format), BLACK);
@@ -121,7 +127,7 @@ fn findings(rows: &mut Vec<Row>, input: &ReportInput) {
     let best = input.highlight_class;
     for (k, f) in model.findings.iter().enumerate() {
         let (p, result, rgb) = if !f.readable {
-            ("—".to_string(), format!("unreadable (< {MIN_USABLE_BEATS} usable beats)"), WARN)
+            ("—".to_string(), format!("unreadable (< {MIN_USABLE_BEATS} beats)"), WARN)
         } else {
             let result = if k == best { "highest probability" } else { "" };
             (format!("{:.3} ± {:.3}", f.stats.mean_probability, f.stats.sd_probability), result.to_string(), BLACK)
@@ -195,6 +201,9 @@ fn review(rows: &mut Vec<Row>, input: &ReportInput) {
         None => ("not signed off".to_string(), WARN),
     };
     field(rows, "Sign-off", &sign_off.0, sign_off.1);
+    for warning in &input.review_warnings {
+        field(rows, "Review warning", warning, WARN);
+    }
     field(rows, "Notes", if r.notes.trim().is_empty() { "(none)" } else { &r.notes }, BLACK);
     let beats = input.analysis.beats.as_ref();
     let at = |b: usize| beats.and_then(|a| a.beats.get(b)).map_or(String::new(), |x| format!(" at {:.2} s", x.onset_secs));

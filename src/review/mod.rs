@@ -18,7 +18,9 @@ use serde::{Deserialize, Serialize};
 pub use sidecar::{default_fallback_dir, fallback_path, sidecar_path, write_atomic};
 
 /// The sidecar format this build writes; files with a newer one are set aside, never overwritten.
-pub const FORMAT_VERSION: u32 = 1;
+/// 2 added the sign-off; 1 is still read (its missing fields read as "not signed off"), and a
+/// build that knows only 1 sets a 2 aside instead of dropping the sign-off on its next save.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// How many undo steps are kept; older ones are dropped first.
 pub const UNDO_LIMIT: usize = 500;
@@ -80,8 +82,10 @@ pub enum Edit {
     SetVerdict { class: String, verdict: Option<Verdict> },
     SetNotes(String),
     SetBeatMark { beat: usize, mark: Option<String> },
-    /// Signs the review off at a time (seconds since the Unix epoch), or withdraws the sign-off.
-    SignOff(Option<u64>),
+    /// Signs the review off at a time (seconds since the Unix epoch), or withdraws the sign-off;
+    /// `edited_after` is the "changed since signing" flag to set (false when signing now; undo
+    /// restores the earlier value).
+    SignOff { at: Option<u64>, edited_after: bool },
 }
 
 /// Consecutive edits of the same text field share one undo step.
@@ -98,16 +102,15 @@ impl Edit {
             Edit::SetReviewer(_) => Some(TextField::Reviewer),
             Edit::SetNotes(_) => Some(TextField::Notes),
             Edit::SetBeatMark { beat, .. } => Some(TextField::BeatMark(*beat)),
-            Edit::SetVerdict { .. } | Edit::SignOff(_) => None,
+            Edit::SetVerdict { .. } | Edit::SignOff { .. } => None,
         }
     }
 
     /// Applies `self` to `review`; returns the edit that undoes it, or `None` if nothing changed.
     fn apply_to(self, review: &mut Review) -> Option<Edit> {
         let inverse = self.apply_content(review)?;
-        match &inverse {
-            Edit::SignOff(_) => review.edited_after_sign_off = false,
-            _ => review.edited_after_sign_off |= review.signed_off_unix_secs.is_some(),
+        if !matches!(inverse, Edit::SignOff { .. }) {
+            review.edited_after_sign_off |= review.signed_off_unix_secs.is_some();
         }
         Some(inverse)
     }
@@ -125,7 +128,10 @@ impl Edit {
                 };
                 (old != verdict).then_some(Edit::SetVerdict { class, verdict: old })
             }
-            Edit::SignOff(at) => (review.signed_off_unix_secs != at).then(|| Edit::SignOff(std::mem::replace(&mut review.signed_off_unix_secs, at))),
+            Edit::SignOff { at, edited_after } => (review.signed_off_unix_secs != at || review.edited_after_sign_off != edited_after).then(|| Edit::SignOff {
+                at: std::mem::replace(&mut review.signed_off_unix_secs, at),
+                edited_after: std::mem::replace(&mut review.edited_after_sign_off, edited_after),
+            }),
             Edit::SetBeatMark { beat, mark } => {
                 let old = match mark.clone() {
                     Some(m) => review.beat_marks.insert(beat, m),

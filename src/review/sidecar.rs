@@ -220,7 +220,7 @@ fn load(path: &Path) -> Result<Found, ReviewError> {
         Err(source) => return Err(ReviewError::ReadSidecar { path: path.to_path_buf(), source }),
     };
     let (problem, label) = match serde_json::from_slice::<Review>(&bytes) {
-        Ok(review) if review.format_version == FORMAT_VERSION => return Ok(Found::Review(review)),
+        Ok(review) if (1..=FORMAT_VERSION).contains(&review.format_version) => return Ok(Found::Review(review)),
         Ok(review) if review.format_version == 0 => ("not a review file (no format_version)".to_owned(), "corrupt".to_owned()),
         Ok(review) => (
             format!("written by a newer CardioPPG Review (format {}, this one reads {FORMAT_VERSION})", review.format_version),

@@ -425,12 +425,12 @@ fn sign_off_is_an_undoable_edit_and_a_later_change_is_flagged_until_signed_again
     let fx = fixture(b"recording");
     let (mut session, _) = fx.open();
     session.apply(Edit::SetReviewer("Dr Lee".into()));
-    assert!(session.apply(Edit::SignOff(Some(1_700_000_000))));
+    assert!(session.apply(Edit::SignOff { at: Some(1_700_000_000), edited_after: false }));
     assert_eq!(session.review().signed_off_unix_secs, Some(1_700_000_000));
     assert!(!session.review().changed_after_sign_off());
     session.apply(Edit::SetNotes("second look".into()));
     assert!(session.review().changed_after_sign_off(), "a note after signing is flagged");
-    session.apply(Edit::SignOff(Some(1_700_000_100)));
+    session.apply(Edit::SignOff { at: Some(1_700_000_100), edited_after: false });
     assert!(!session.review().changed_after_sign_off(), "signing again covers it");
     session.save().unwrap();
     let (reopened, _) = fx.open();
@@ -438,4 +438,18 @@ fn sign_off_is_an_undoable_edit_and_a_later_change_is_flagged_until_signed_again
     drop(reopened);
     assert!(session.undo());
     assert_eq!(session.review().signed_off_unix_secs, Some(1_700_000_000), "undo restores the earlier sign-off");
+    assert!(session.review().changed_after_sign_off(), "…which did not cover the note written after it");
+}
+
+#[test]
+fn a_version_1_review_is_read_and_saved_as_the_current_version() {
+    let fx = fixture(b"recording");
+    let old = Review { format_version: 1, notes: "from version 1".into(), ..Review::new("patient01.edf", "") };
+    write_review(&sidecar_path(&fx.recording), &old);
+    let (mut session, warnings) = fx.open();
+    assert_eq!(session.review().notes, "from version 1", "{warnings:?}");
+    session.apply(Edit::SetReviewer("Dr Lee".into()));
+    session.save().unwrap();
+    let saved: Review = serde_json::from_slice(&fs::read(sidecar_path(&fx.recording)).unwrap()).unwrap();
+    assert_eq!((saved.format_version, saved.notes.as_str()), (FORMAT_VERSION, "from version 1"));
 }

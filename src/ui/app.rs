@@ -241,13 +241,17 @@ impl ReviewApp {
             self.export_status = Some("Nothing to export yet: the network has not finished on this recording.".into());
             return;
         }
-        let analysed = Analysed { analysis: analysis.clone(), review: session.review().clone(), recording_sha256: session.recording_sha256().to_string() };
+        let analysed = Analysed {
+            analysis: analysis.clone(),
+            review: session.review().clone(),
+            recording_sha256: session.recording_sha256().to_string(),
+            review_warnings: self.review_warnings.clone(),
+        };
         self.exporting = true;
         self.export_status = Some(format!("Exporting {}…", path.display()));
         self.worker.send(match kind {
             ExportKind::Pdf => {
-                let mut options = ReportOptions { anonymise: self.prefs.anonymise_exports, ig: self.config.beat_map_settings, class_ig: self.config.class_map_settings, ..ReportOptions::default() };
-                options.max_heatmaps = options.max_heatmaps.max(self.beat_maps.len());
+                let options = ReportOptions { anonymise: self.prefs.anonymise_exports, ig: self.config.beat_map_settings, class_ig: self.config.class_map_settings, ..ReportOptions::default() };
                 let known = Arc::new(KnownMaps { cache: self.attributions.clone(), beat_maps: self.beat_maps.clone() });
                 Command::ExportPdf { path, analysed, options, known }
             }

@@ -160,7 +160,7 @@ fn sign_off_row(ui: &mut Ui, review: &Review, actions: &mut Vec<SideAction>) {
         let label = if review.signed_off_unix_secs.is_some() { "Sign off again" } else { "Sign off" };
         let hint = if named { "Sign the review with your name and the current time" } else { "Enter your name first" };
         if ui.add_enabled(named, egui::Button::new(label)).on_hover_text(hint).on_disabled_hover_text(hint).clicked() {
-            actions.push(SideAction::Edit(Edit::SignOff(Some(crate::review::now_unix_secs()))));
+            actions.push(SideAction::Edit(Edit::SignOff { at: Some(crate::review::now_unix_secs()), edited_after: false }));
         }
         match review.signed_off_unix_secs {
             Some(t) if review.changed_after_sign_off() => ui.colored_label(egui::Color32::from_rgb(200, 100, 0), format!("signed off {} — changed since", crate::report::utc_time(t))),

@@ -259,7 +259,7 @@ fn spawn_export(command: Command, model: Arc<LoadedModel>, compute: ComputeDevic
             let _ = events.send(event);
             wake();
         };
-        let result = match command {
+        let export = || match command {
             Command::ExportPdf { path, analysed, options, known } => {
                 let mut progress = |step: &str| emit(Event::ExportProgress(format!("Report: computing {step}…")));
                 gather_report(&model, &compute, &analysed, options, known.as_ref(), &mut progress)
@@ -268,8 +268,10 @@ fn spawn_export(command: Command, model: Arc<LoadedModel>, compute: ComputeDevic
                     .map(|()| path)
             }
             Command::ExportEdf { path, analysed } => crate::export::export_edf(&path, &analysed.analysis, &analysed.review).map_err(|e| e.to_string()).map(|()| path),
-            _ => return,
+            _ => Err("not an export".into()),
         };
+        // The UI waits for `Exported`: it must come even if the export panics.
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(export)).unwrap_or_else(|_| Err("internal error during the export (a panic); nothing was written under the chosen name".into()));
         emit(Event::Exported(result));
     });
     if let Err(e) = spawned {

@@ -39,8 +39,14 @@ impl SignalHeader {
         self.label == ANNOTATION_LABEL
     }
 
-    /// Physical value of a digital sample, per the EDF spec's linear map.
+    /// Physical value of a digital sample, per the EDF spec's linear map. A value outside the
+    /// declared digital range cannot be a measurement (the spec's digital minimum/maximum are
+    /// the extremes that can occur): it is NaN, as writers use it to mark "no data" (our own
+    /// export writes gaps and the last record's padding as −32768 below a −32767 minimum).
     pub fn to_physical(&self, digital: i16) -> f32 {
+        if i32::from(digital) < self.digital_min || i32::from(digital) > self.digital_max {
+            return f32::NAN;
+        }
         let scale = (self.physical_max - self.physical_min) / f64::from(self.digital_max - self.digital_min);
         (self.physical_min + (f64::from(digital) - f64::from(self.digital_min)) * scale) as f32
     }

@@ -232,10 +232,16 @@ fn read_with_edfplus(path: &Path, header: &EdfHeader, own: Recording) -> ReadRes
     if samples.len() != data_signals.len() {
         return Err(crate_error(format!("edfplus found {} signals, the header declares {}", samples.len(), data_signals.len())));
     }
+    // edfplus scales out-of-range "no data" values like data; our decode has them as NaN.
+    let nan_in_ours = |c: usize, k: usize| own.channels.get(c).and_then(|ch| ch.samples.get(k)).is_some_and(|v| v.is_nan());
     let channels = data_signals
         .iter()
         .zip(samples)
-        .map(|(signal, values)| channel_from(signal, header.sample_rate_hz(signal), values.into_iter().map(|v| v as f32).collect()))
+        .enumerate()
+        .map(|(c, (signal, values))| {
+            let values = values.into_iter().enumerate().map(|(k, v)| if nan_in_ours(c, k) { f32::NAN } else { v as f32 }).collect();
+            channel_from(signal, header.sample_rate_hz(signal), values)
+        })
         .collect();
     // edfplus gives onsets in 100 ns units from the first record's onset, as our decoder does.
     let annotations = annotations
