@@ -127,7 +127,7 @@ fn process(path: &Path, out: &Path, headless: &Headless, options: &BatchOptions,
     let model = headless.model.manifest.label();
     let weights = headless.model.manifest.weights_sha256.clone();
     let mut row = BatchRow { file: file.clone(), model, model_weights_sha256: weights.clone(), report: report_name.clone(), ..BatchRow::default() };
-    let (session, _) = match crate::review::ReviewSession::open(path, &crate::review::default_fallback_dir()) {
+    let (session, review_warnings) = match crate::review::ReviewSession::open(path, &crate::review::default_fallback_dir()) {
         Ok(s) => s,
         Err(e) => {
             row.error = e.to_string();
@@ -142,7 +142,7 @@ fn process(path: &Path, out: &Path, headless: &Headless, options: &BatchOptions,
             return BatchRow { skipped: true, ..old.clone() };
         }
     }
-    let analysed = match headless.analyse(path, &options.open) {
+    let analysed = match headless.analyse_reviewed(path, &options.open, &session, review_warnings) {
         Ok(a) => a,
         Err(e) => {
             row.error = e.to_string();
@@ -150,7 +150,6 @@ fn process(path: &Path, out: &Path, headless: &Headless, options: &BatchOptions,
         }
     };
     let a = &analysed.analysis;
-    row.sha256 = analysed.recording_sha256.clone();
     row.duration_secs = Some(a.recording.duration_secs());
     if let Some(beats) = &a.beats {
         row.detected_beats = Some(beats.summary.count);

@@ -89,8 +89,7 @@ fn annotations(analysis: &Analysis, review: &Review) -> Vec<Annotation> {
     }
     if let Some(beats) = &analysis.beats {
         for (i, b) in beats.beats.iter().enumerate() {
-            let quality = if b.usable() { "usable".to_string() } else { format!("flagged: {}", b.issues.iter().map(|r| r.describe()).collect::<Vec<_>>().join(", ")) };
-            out.push(note(b.onset_secs, Some(b.duration_secs()), format!("beat {} {quality}", i + 1)));
+            out.push(note(b.onset_secs, Some(b.duration_secs()), format!("beat {} {}", i + 1, b.quality_text())));
         }
         for (&beat, text) in &review.beat_marks {
             if let Some(b) = beats.beats.get(beat) {

@@ -54,18 +54,33 @@ impl Headless {
     }
 
     pub fn analyse(&self, path: &Path, options: &OpenOptions) -> Result<Analysed, HeadlessError> {
-        let recording = io::open_with(path, options)?;
-        let analysis = Analysis::new(recording);
+        let analysis = self.run(path, options)?;
+        let (session, review_warnings) = ReviewSession::open(path, &default_fallback_dir())?;
+        Ok(Self::with_review(analysis, &session, review_warnings))
+    }
+
+    /// As [`Headless::analyse`], with the review already open (the batch opened it to decide
+    /// whether the recording is done already).
+    pub fn analyse_reviewed(&self, path: &Path, options: &OpenOptions, session: &ReviewSession, review_warnings: Vec<String>) -> Result<Analysed, HeadlessError> {
+        Ok(Self::with_review(self.run(path, options)?, session, review_warnings))
+    }
+
+    /// The file through beats and the network.
+    fn run(&self, path: &Path, options: &OpenOptions) -> Result<Analysis, HeadlessError> {
+        let analysis = Analysis::new(io::open_with(path, options)?);
         let beats = analysis.beats.clone().ok_or_else(|| HeadlessError::NoPpg(path.to_path_buf()))?;
         let results = run_model(&self.model.network, &self.model.manifest, &beats, &self.compute.device, MODEL_BATCH, || true, |_, _| {})
             .expect("never cancelled: keep_going is always true");
-        let (session, review_warnings) = ReviewSession::open(path, &default_fallback_dir())?;
-        Ok(Analysed {
-            analysis: Arc::new(analysis.with_model(results)),
+        Ok(analysis.with_model(results))
+    }
+
+    fn with_review(analysis: Analysis, session: &ReviewSession, review_warnings: Vec<String>) -> Analysed {
+        Analysed {
+            analysis: Arc::new(analysis),
             review: session.review().clone(),
             recording_sha256: session.recording_sha256().to_string(),
             review_warnings,
-        })
+        }
     }
 
     /// Gathers the report of an analysed recording, computing the attributions it shows.

@@ -34,6 +34,11 @@ impl Beat {
     pub fn usable(&self) -> bool {
         self.issues.is_empty()
     }
+
+    /// "usable", or "flagged: " and the reasons: the report's and the EDF+ export's wording.
+    pub fn quality_text(&self) -> String {
+        if self.usable() { "usable".into() } else { format!("flagged: {}", self.issues.iter().map(|r| r.describe()).collect::<Vec<_>>().join(", ")) }
+    }
     pub fn duration_secs(&self) -> f64 {
         (self.fiducials.next_onset - self.fiducials.onset) as f64 / ANALYSIS_RATE_HZ
     }

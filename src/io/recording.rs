@@ -151,6 +151,35 @@ impl Channel {
         }
     }
 
+    /// Millivolts per unit for drawing on ECG paper, and a note when the unit is not a voltage
+    /// (then the trace is drawn as if in mV, and the label must say so).
+    pub fn paper_scale_mv(&self) -> (f64, Option<String>) {
+        match self.millivolts_per_unit() {
+            Some(s) => (s, None),
+            None => (1.0, Some(format!("unit “{}” is not a voltage: drawn as if mV", self.unit))),
+        }
+    }
+
+    /// The baseline to centre an ECG trace on: the median of `range`'s finite samples in mV
+    /// (the isoelectric line of a raw trace is unknown); 0 without finite samples.
+    pub fn median_mv(&self, range: std::ops::Range<usize>, scale_mv: f64) -> f64 {
+        let finite = self.samples[range].iter().filter(|v| v.is_finite()).map(|&v| f64::from(v) * scale_mv).collect();
+        crate::dsp::median(finite).unwrap_or(0.0)
+    }
+
+    /// "lead II", or "lead unknown" for an ECG without a lead name.
+    pub fn lead_label(&self) -> String {
+        match &self.role {
+            ChannelRole::Ecg { lead: Some(l) } => format!("lead {l}"),
+            _ => "lead unknown".into(),
+        }
+    }
+
+    /// The filter as the file states it, for every strip label.
+    pub fn filter_label(&self) -> String {
+        if self.prefilter.is_empty() { "filter: as recorded".into() } else { format!("filter: {}", self.prefilter) }
+    }
+
     /// Share of samples that are NaN (gaps, invalid values).
     pub fn nan_fraction(&self) -> f64 {
         if self.samples.is_empty() {

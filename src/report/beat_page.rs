@@ -26,7 +26,7 @@ pub fn draw(c: &mut Canvas, input: &ReportInput, beat: &ReportBeat, page_index: 
     let Some(b) = beats.beats.get(beat.index) else { return };
     c.text(MARGIN_MM, 26.0, 11.5, &format!("Beat page {} — beat {} at {:.2} s", page_index + 1, beat.index + 1, b.onset_secs), true, BLACK);
     c.text_fit(MARGIN_MM, 31.0, 8.5, STRIP_WIDTH_MM, &format!("Why this beat: {}", beat.choice.describe()), false, BLACK);
-    let quality = if b.usable() { "usable".to_string() } else { format!("flagged: {}", b.issues.iter().map(|r| r.describe()).collect::<Vec<_>>().join(", ")) };
+    let quality = b.quality_text();
     let probabilities = model.outputs.get(beat.index).and_then(Option::as_ref).map_or("network not run on this beat".to_string(), |o| {
         model.classes.iter().zip(&o.probabilities).map(|(k, p)| format!("P({k}) {p:.3}")).collect::<Vec<_>>().join(", ")
     });
@@ -62,9 +62,9 @@ fn ppg_strip(c: &mut Canvas, input: &ReportInput, strip: &Strip) {
     let analysis = &input.analysis;
     let Some(channel) = analysis.recording.ppg_channel().map(|i| &analysis.recording.channels[i]) else { return };
     let rate = channel.sample_rate_hz;
-    let first = (strip.start_secs * rate).floor().max(0.0) as usize;
-    let last = (((strip.start_secs + strip.window_secs()) * rate).ceil() as usize).min(channel.samples.len());
-    let visible = &channel.samples[first.min(last)..last];
+    let range = strip.sample_range(rate, channel.samples.len());
+    let (first, last) = (range.start, range.end);
+    let visible = &channel.samples[range];
     c.stroke_rect(strip.x_mm, strip.y_mm, strip.width_mm, strip.height_mm, 0.2, GREY);
     let Some((lo, hi)) = crate::dsp::finite_range(visible).filter(|(lo, hi)| hi > lo) else {
         c.text(strip.x_mm + 2.0, strip.mid_y(), 8.0, "PPG: no finite samples here", false, FLAGGED);
@@ -121,24 +121,15 @@ fn real_strip(c: &mut Canvas, analysis: &Analysis, strip: &Strip) {
         return;
     };
     strip.draw_grid(c);
-    let (scale_mv, unit_note) = match channel.millivolts_per_unit() {
-        Some(s) => (s, String::new()),
-        None => (1.0, format!(" (unit “{}” is not a voltage: drawn as if mV)", channel.unit)),
-    };
+    let (scale_mv, unit_note) = channel.paper_scale_mv();
     let rate = channel.sample_rate_hz;
-    let first = (strip.start_secs * rate).floor().max(0.0) as usize;
-    let last = (((strip.start_secs + strip.window_secs()) * rate).ceil() as usize).min(channel.samples.len());
-    let range = first.min(last)..last;
-    // The isoelectric line of a raw trace is unknown: centre on the window's median.
-    let centre_mv = crate::dsp::median(channel.samples[range.clone()].iter().filter(|v| v.is_finite()).map(|&v| f64::from(v) * scale_mv).collect()).unwrap_or(0.0);
+    let range = strip.sample_range(rate, channel.samples.len());
+    let centre_mv = channel.median_mv(range.clone(), scale_mv);
     strip.draw_calibration(c, strip.mid_y() + strip.gain_mm_per_mv / 2.0, BLACK);
     strip.draw_trace(c, range.map(|k| (k as f64 / rate, f64::from(channel.samples[k]) * scale_mv)), centre_mv, 0.25, BLACK);
-    let lead = match &channel.role {
-        crate::io::ChannelRole::Ecg { lead: Some(l) } => format!("lead {l}"),
-        _ => "lead unknown".into(),
-    };
-    let filter = if channel.prefilter.is_empty() { "filter: as recorded".to_string() } else { format!("filter: {}", channel.prefilter) };
-    c.text_fit(strip.x_mm, strip.y_mm - 1.2, SMALL_PT, strip.width_mm, &format!("ECG {lead} (“{}”), recorded — {} mm/s, {} mm/mV, {filter}{unit_note}", channel.label, strip.speed_mm_per_s, strip.gain_mm_per_mv), false, BLACK);
+    let unit_note = unit_note.map_or(String::new(), |n| format!(" ({n})"));
+    let label = format!("ECG {} (“{}”), recorded — {} mm/s, {} mm/mV, {}{unit_note}", channel.lead_label(), channel.label, strip.speed_mm_per_s, strip.gain_mm_per_mv, channel.filter_label());
+    c.text_fit(strip.x_mm, strip.y_mm - 1.2, SMALL_PT, strip.width_mm, &label, false, BLACK);
 }
 
 fn generated_strip(c: &mut Canvas, input: &ReportInput, strip: &Strip) {

@@ -31,6 +31,13 @@ impl Strip {
         (self.start_secs..=self.start_secs + self.window_secs()).contains(&secs)
     }
 
+    /// Samples of a channel at `rate_hz` (of `len`) that fall on the strip.
+    pub fn sample_range(&self, rate_hz: f64, len: usize) -> std::ops::Range<usize> {
+        let first = (self.start_secs * rate_hz).floor().max(0.0) as usize;
+        let last = (((self.start_secs + self.window_secs()) * rate_hz).ceil() as usize).min(len);
+        first.min(last)..last
+    }
+
     pub fn mid_y(&self) -> f32 {
         self.y_mm + self.height_mm / 2.0
     }

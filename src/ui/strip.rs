@@ -10,7 +10,7 @@ use crate::analysis::Analysis;
 use crate::dsp::beats::BeatAnalysis;
 use crate::explain::AttributionCache;
 use crate::explain::summary::{TOP_FRACTION, top_fraction_mask};
-use crate::io::{Channel, ChannelRole};
+use crate::io::Channel;
 
 /// More PPG samples than this in view and the per-sample overlay is skipped (zoom in for it).
 const MAX_OVERLAY_SAMPLES: usize = 30_000;
@@ -279,14 +279,9 @@ fn attribution_overlay(painter: &Painter, axis: &TimeAxis, rect: Rect, y: &dyn F
 fn real_ecg_pane(painter: &Painter, rect: Rect, axis: &TimeAxis, paper: &Paper, channel: &Channel) {
     paper.draw_grid(painter, rect);
     let range = axis.samples(channel, rect);
-    let (scale_mv, unit_note) = match channel.millivolts_per_unit() {
-        Some(s) => (s, String::new()),
-        None => (1.0, format!(" (unit \"{}\" is not a voltage: drawn as if mV)", channel.unit)),
-    };
+    let (scale_mv, unit_note) = channel.paper_scale_mv();
     let visible = &channel.samples[range.clone()];
-    let finite: Vec<f64> = visible.iter().filter(|v| v.is_finite()).map(|&v| f64::from(v) * scale_mv).collect();
-    // The isoelectric line is unknown on a raw trace: centre the pane on the visible median.
-    let centre_mv = crate::dsp::median(finite).unwrap_or(0.0);
+    let centre_mv = channel.median_mv(range.clone(), scale_mv);
     let mid = rect.center().y;
     paper.draw_calibration(painter, pos2(rect.left() + 4.0, mid + 0.5 * paper.points_per_mv()), colors::REAL_ECG);
     let points: Vec<Pos2> = range
@@ -296,12 +291,8 @@ fn real_ecg_pane(painter: &Painter, rect: Rect, axis: &TimeAxis, paper: &Paper, 
         .map(|(k, &v)| pos2(axis.x(k as f64 / channel.sample_rate_hz), mid - ((f64::from(v) * scale_mv - centre_mv) as f32) * paper.points_per_mv()))
         .collect();
     painter.add(Shape::line(points, Stroke::new(1.3, colors::REAL_ECG)));
-    let lead = match &channel.role {
-        ChannelRole::Ecg { lead: Some(l) } => format!("lead {l}"),
-        _ => "lead unknown".to_string(),
-    };
-    let filter = if channel.prefilter.is_empty() { "filter: as recorded".to_string() } else { format!("filter: {}", channel.prefilter) };
-    pane_label(painter, rect, &format!("ECG {lead} ({}) — {} mm/s, {} mm/mV, {filter}{unit_note}", channel.label, paper.speed_mm_per_s, paper.gain_mm_per_mv), colors::REAL_ECG);
+    let unit_note = unit_note.map_or(String::new(), |n| format!(" ({n})"));
+    pane_label(painter, rect, &format!("ECG {} ({}) — {} mm/s, {} mm/mV, {}{unit_note}", channel.lead_label(), channel.label, paper.speed_mm_per_s, paper.gain_mm_per_mv, channel.filter_label()), colors::REAL_ECG);
 }
 
 fn generated_pane(painter: &Painter, rect: Rect, axis: &TimeAxis, paper: &Paper, analysis: &Analysis) {
