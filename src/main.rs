@@ -373,7 +373,7 @@ fn main() -> Result<()> {
 }
 
 fn run_app(initial: Option<PathBuf>, options: OpenOptions) -> Result<()> {
-    let mut viewport = egui::ViewportBuilder::default().with_title("CardioPPG Review").with_inner_size([1400.0, 900.0]);
+    let mut viewport = egui::ViewportBuilder::default().with_title("CardioPPG Review").with_app_id("cardioppg").with_inner_size([1400.0, 900.0]);
     // The icon is compiled in; a broken PNG would be a build defect, so it only costs the icon.
     if let Ok(icon) = eframe::icon_data::from_png_bytes(include_bytes!("../assets/icon-256.png")) {
         viewport = viewport.with_icon(icon);

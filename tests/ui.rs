@@ -32,8 +32,13 @@ impl Workspace {
         let samples = dir.path().join("samples");
         std::fs::create_dir_all(&samples).unwrap();
         let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data");
-        for file in [SAMPLE, "mimic_perform_non_af_002_nonAF_60s.hea", "mimic_perform_non_af_002_nonAF_60s.dat"] {
+        for file in [SAMPLE, "mimic_perform_non_af_002_nonAF_60s.hea", "mimic_perform_non_af_002_nonAF_60s.dat", "README.md"] {
             std::fs::copy(source.join(file), samples.join(file)).unwrap();
+        }
+        // The notices the About window shows, as an installed package has them.
+        std::fs::create_dir_all(samples.join("LICENSES")).unwrap();
+        for entry in std::fs::read_dir(source.join("LICENSES")).unwrap().flatten() {
+            std::fs::copy(entry.path(), samples.join("LICENSES").join(entry.file_name())).unwrap();
         }
         Workspace { dir }
     }
@@ -227,4 +232,68 @@ fn the_help_overlay_lists_every_shortcut() {
         assert!(harness.query_all_by_label(what).next().is_some(), "help lacks {what}");
     }
     snapshot(&mut harness, "help");
+}
+
+#[test]
+fn a_first_run_on_the_cpu_says_so_settings_persist_and_about_shows_versions_card_and_licences() {
+    let ws = Workspace::new();
+    let mut harness = ws.harness(None);
+    step_until(&mut harness, "the worker's device", |app| app.device().is_some());
+    // No GPU in tests (the CPU is asked for): the notice is up, in words, not as an error.
+    harness.get_by_label_contains("No GPU was found, so the network runs on the CPU");
+    assert!(harness.state().error().is_none());
+    snapshot(&mut harness, "first-run");
+
+    harness.get_by_label("Settings").click();
+    harness.run_steps(2);
+    harness.get_by_label("Reviewer name").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Reviewer name").type_text("Dr. Ana Ruiz");
+    harness.key_press(Key::Enter);
+    harness.run_steps(2);
+    harness.get_by_label("Don't show again").click();
+    harness.state_mut().view_mut().speed_mm_per_s = 50.0;
+    harness.run_steps(3);
+    let settings = std::fs::read_to_string(ws.dir.path().join("data/settings.json")).unwrap();
+    assert!(settings.contains("Dr. Ana Ruiz") && settings.contains("\"cpu_notice_dismissed\": true"), "{settings}");
+    // Two harnesses in one test: their snapshot results are checked together at the end.
+    let mut snapshots = harness.take_snapshot_results();
+    drop(harness);
+
+    // The next run: no notice, the strip at the speed last set, and the name in a new review.
+    let mut harness = ws.harness(Some(ws.sample()));
+    step_until(&mut harness, "the sample", |app| app.device().is_some() && app.analysis().is_some_and(|a| a.model.is_some()));
+    assert!(harness.query_by_label_contains("No GPU was found").is_none());
+    assert_eq!(harness.state().view().speed_mm_per_s, 50.0);
+    assert_eq!(harness.get_by_label("Reviewer").value().as_deref(), Some("Dr. Ana Ruiz"));
+    harness.get_by_label("Sign off").click();
+    harness.run_steps(2);
+    let review = harness.state().review().unwrap().review().clone();
+    assert_eq!(review.reviewer, "Dr. Ana Ruiz");
+    assert!(review.signed_off_unix_secs.is_some());
+
+    harness.get_by_label("Help").click();
+    harness.run_steps(2);
+    harness.get_by_label("About CardioPPG Review").click();
+    harness.run_steps(3);
+    harness.get_by_label(&format!("CardioPPG Review {}", env!("CARGO_PKG_VERSION")));
+    harness.get_by_label("Network runs on");
+    let device = harness.state().device().unwrap().to_string();
+    assert!(device.starts_with("CPU"), "{device}");
+    harness.get_by_label(&device);
+    harness.get_by_label("Weights SHA-256");
+    harness.get_by_label("burn");
+    harness.get_by_label("Model card").click();
+    harness.run_steps(3);
+    harness.get_by_label_contains("Not a diagnostic device.");
+    harness.get_by_label_contains("Intended use");
+    snapshot(&mut harness, "about-model-card");
+    harness.get_by_label("Licences").click();
+    harness.run_steps(3);
+    harness.get_by_label("MIT OR Apache-2.0, at your option.");
+    harness.get_by_label("sample-data/LICENSES/ODbL-1.0.txt");
+    harness.get_by_label("LICENSE-DejaVu.txt");
+    harness.get_by_label_contains("Rust crates compiled in");
+    snapshots.extend_harness(&mut harness);
+    snapshots.unwrap();
 }

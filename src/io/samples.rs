@@ -1,5 +1,5 @@
-//! Where the bundled sample recordings live: next to an installed binary
-//! (`../share/cardioppg/sample-data`), in the source tree, or where `CARDIOPPG_SAMPLE_DATA` says.
+//! Where the bundled sample recordings live (see [`crate::resources`]: an installed package, the
+//! source tree, or where `CARDIOPPG_SAMPLE_DATA` says), and the project's shared research data.
 
 use std::path::{Path, PathBuf};
 
@@ -8,12 +8,7 @@ use std::path::{Path, PathBuf};
 pub const DEFAULT_SAMPLE: &str = "mimic_perform_af_001_AF_60s.edf";
 
 pub fn sample_data_dir() -> Option<PathBuf> {
-    let from_env = std::env::var_os("CARDIOPPG_SAMPLE_DATA").map(PathBuf::from);
-    let installed = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|bin| bin.join("../share/cardioppg/sample-data")));
-    let source_tree = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data"));
-    [from_env, installed, source_tree].into_iter().flatten().find(|dir| dir.join(DEFAULT_SAMPLE).is_file())
+    crate::resources::bundled_dir("sample-data", "CARDIOPPG_SAMPLE_DATA", DEFAULT_SAMPLE)
 }
 
 pub fn default_sample() -> Option<PathBuf> {

@@ -67,17 +67,13 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// `models/` next to an installed binary (`../share/cardioppg/models`), in the source tree, or
-/// where `CARDIOPPG_MODELS` says.
+/// The bundled `models/` folder (see [`crate::resources`] for where it is looked for).
 pub fn models_dir() -> Option<PathBuf> {
-    let from_env = std::env::var_os("CARDIOPPG_MODELS").map(PathBuf::from);
-    let installed = std::env::current_exe().ok().and_then(|exe| exe.parent().map(|bin| bin.join("../share/cardioppg/models")));
-    let source_tree = Some(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
-    [from_env, installed, source_tree].into_iter().flatten().find(|dir| dir.join(DEFAULT_MANIFEST).is_file())
+    crate::resources::bundled_dir("models", "CARDIOPPG_MODELS", DEFAULT_MANIFEST)
 }
 
 pub fn load_default(device: &Device) -> Result<LoadedModel, ModelError> {
-    let dir = models_dir().ok_or_else(|| ModelError::NotFound("$CARDIOPPG_MODELS, ../share/cardioppg/models and the source tree's models/".into()))?;
+    let dir = models_dir().ok_or_else(|| ModelError::NotFound("$CARDIOPPG_MODELS, the install folders (../share/cardioppg/models, ../Resources/models, models/ beside the program) and the source tree's models/".into()))?;
     load(&dir.join(DEFAULT_MANIFEST), device)
 }
 

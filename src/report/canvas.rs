@@ -21,7 +21,8 @@ pub const PAGE_HEIGHT_MM: f32 = 297.0;
 
 /// DejaVu Sans (Bitstream Vera licence, `assets/fonts/LICENSE-DejaVu.txt`): bundled so that
 /// every report embeds the same glyphs on any machine, µ, ±, → and accented names included.
-static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// The window uses it too, as the fallback for what egui's own font lacks (arrows, ≥, Σ).
+pub static REGULAR: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 static BOLD: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans-Bold.ttf");
 
 #[derive(Clone)]

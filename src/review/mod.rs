@@ -200,6 +200,15 @@ impl ReviewSession {
         &self.recording_sha256_now
     }
 
+    /// A review nobody has named yet starts with `name` (the reviewer remembered in the app's
+    /// settings). Not an edit: nothing to undo, nothing written until the reviewer changes
+    /// something, and then the name is saved with it.
+    pub fn start_with_reviewer(&mut self, name: &str) {
+        if self.review.reviewer.trim().is_empty() && !name.trim().is_empty() {
+            self.review.reviewer = name.trim().to_string();
+        }
+    }
+
     /// Applies `edit`; returns false (and records no undo step) when it changes nothing.
     pub fn apply(&mut self, edit: Edit) -> bool {
         let field = edit.text_field();

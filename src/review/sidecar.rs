@@ -34,16 +34,22 @@ pub fn fallback_path(recording_path: &Path, fallback_dir: &Path) -> PathBuf {
     fallback_dir.join(format!("{}-{name}{SUFFIX}", &key[..16]))
 }
 
-/// `$XDG_DATA_HOME/cardioppg/reviews`, else `$HOME/.local/share/cardioppg/reviews`, else
-/// `<temp dir>/cardioppg-reviews`. Relative or empty variables are ignored, as XDG says.
+/// `$XDG_DATA_HOME/cardioppg/reviews`, else the platform's per-user data folder
+/// (`%APPDATA%\cardioppg\reviews` on Windows, `~/Library/Application Support/cardioppg/reviews`
+/// on macOS, `~/.local/share/cardioppg/reviews` elsewhere), else `<temp dir>/cardioppg-reviews`.
+/// Relative or empty variables are ignored, as XDG says.
 pub fn default_fallback_dir() -> PathBuf {
     let absolute_var = |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
-    if let Some(data) = absolute_var("XDG_DATA_HOME") {
-        data.join("cardioppg").join("reviews")
-    } else if let Some(home) = absolute_var("HOME") {
-        home.join(".local/share/cardioppg/reviews")
+    let platform = if cfg!(windows) {
+        absolute_var("APPDATA")
+    } else if cfg!(target_os = "macos") {
+        absolute_var("HOME").map(|h| h.join("Library/Application Support"))
     } else {
-        std::env::temp_dir().join("cardioppg-reviews")
+        absolute_var("HOME").map(|h| h.join(".local/share"))
+    };
+    match absolute_var("XDG_DATA_HOME").or(platform) {
+        Some(data) => data.join("cardioppg").join("reviews"),
+        None => std::env::temp_dir().join("cardioppg-reviews"),
     }
 }
 

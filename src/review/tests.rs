@@ -453,3 +453,20 @@ fn a_version_1_review_is_read_and_saved_as_the_current_version() {
     let saved: Review = serde_json::from_slice(&fs::read(sidecar_path(&fx.recording)).unwrap()).unwrap();
     assert_eq!((saved.format_version, saved.notes.as_str()), (FORMAT_VERSION, "from version 1"));
 }
+
+#[test]
+fn a_new_review_starts_with_the_remembered_name_which_is_saved_with_the_first_edit_only() {
+    let fx = fixture(b"recording bytes");
+    let (mut session, _) = fx.open();
+    session.start_with_reviewer("  Dr. Ana Ruiz ");
+    assert_eq!(session.review().reviewer, "Dr. Ana Ruiz");
+    assert!(!session.is_dirty() && !session.can_undo(), "not an edit");
+    assert!(!sidecar_path(&fx.recording).exists(), "opening writes nothing");
+    assert!(session.apply(Edit::SetNotes("sinus".into())));
+    session.save().unwrap();
+    let (mut reopened, _) = fx.open();
+    assert_eq!(reopened.review().reviewer, "Dr. Ana Ruiz");
+    // A review that has its own name keeps it.
+    reopened.start_with_reviewer("Someone Else");
+    assert_eq!(reopened.review().reviewer, "Dr. Ana Ruiz");
+}

@@ -15,7 +15,7 @@ use super::prefs::Prefs;
 use super::side::{self, SideAction};
 use super::view::{Tab, ViewState};
 use super::worker::{Command, Event, KnownMaps, ModelInfo, Worker};
-use super::{beat_view, channels, overview, strip, welcome};
+use super::{about, beat_view, channels, overview, settings, strip, welcome};
 use crate::analysis::Analysis;
 use crate::headless::Analysed;
 use crate::report::ReportOptions;
@@ -102,6 +102,9 @@ pub struct ReviewApp {
     heatmap_texture: Option<(usize, bool, TextureHandle, f32)>,
     show_help: bool,
     show_settings: bool,
+    about: about::About,
+    /// The "network runs on the CPU" notice is up (no GPU, and not dismissed for good).
+    cpu_notice: bool,
     /// Time the user asked to see in the Channels tab (annotation clicked).
     jump_to_secs: Option<f64>,
 }
@@ -109,10 +112,19 @@ pub struct ReviewApp {
 impl ReviewApp {
     /// `initial`: a file to open at start (command line or recent file).
     pub fn new(ctx: &egui::Context, initial: Option<PathBuf>, config: AppConfig) -> Self {
+        // egui's bundled font has no arrows, ≥, Σ or α, which the model card and the guide use.
+        ctx.add_font(egui::epaint::text::FontInsert::new(
+            "DejaVuSans",
+            egui::FontData::from_static(crate::report::canvas::REGULAR),
+            [egui::FontFamily::Proportional, egui::FontFamily::Monospace].into_iter().map(|family| egui::epaint::text::InsertFontFamily { family, priority: egui::epaint::text::FontPriority::Lowest }).collect(),
+        ));
         let repaint = ctx.clone();
         let worker = Worker::spawn(config.device, config.class_map_settings, move || repaint.request_repaint());
         let (prefs, prefs_warning) = Prefs::load(&config.data_dir);
-        let view = ViewState { screen_dpi: prefs.screen_dpi, ..ViewState::default() };
+        let view = ViewState { screen_dpi: prefs.screen_dpi, speed_mm_per_s: prefs.speed_mm_per_s, gain_mm_per_mv: prefs.gain_mm_per_mv, ..ViewState::default() };
+        let mut config = config;
+        config.beat_map_settings.steps = prefs.heatmap_steps.unwrap_or(config.beat_map_settings.steps);
+        config.beat_map_settings.baseline = prefs.heatmap_baseline.unwrap_or(config.beat_map_settings.baseline);
         let mut app = ReviewApp {
             worker,
             config,
@@ -138,6 +150,8 @@ impl ReviewApp {
             heatmap_texture: None,
             show_help: false,
             show_settings: false,
+            about: about::About::default(),
+            cpu_notice: false,
             jump_to_secs: None,
         };
         if let Some(path) = initial {
@@ -170,6 +184,11 @@ impl ReviewApp {
     /// Whether the 300×300 map of `beat` has arrived.
     pub fn has_beat_map(&self, beat: usize) -> bool {
         self.beat_maps.contains_key(&beat)
+    }
+
+    /// Where the network runs, once the worker has said.
+    pub fn device(&self) -> Option<&str> {
+        self.device.as_deref()
     }
 
     /// The error banner's text, if one is up.
@@ -301,7 +320,8 @@ impl ReviewApp {
 
     fn handle(&mut self, event: Event) {
         match event {
-            Event::Ready { device, model } => {
+            Event::Ready { device, is_gpu, model } => {
+                self.cpu_notice = !is_gpu && !self.prefs.cpu_notice_dismissed;
                 if let Err(e) = &model {
                     self.error = Some(format!("The model could not be loaded, so only signals and beats are shown: {e}"));
                 }
@@ -378,7 +398,8 @@ impl ReviewApp {
         self.review = None;
         self.review_warnings.clear();
         match ReviewSession::open(&analysis.recording.source_path, &self.config.review_fallback_dir()) {
-            Ok((session, warnings)) => {
+            Ok((mut session, warnings)) => {
+                session.start_with_reviewer(&self.prefs.reviewer_name);
                 self.review_status = format!("Review file: {}", describe_review_path(&session));
                 self.review_warnings = warnings;
                 self.review = Some(session);
@@ -402,6 +423,12 @@ impl ReviewApp {
             SideAction::Redo => session.redo(),
             SideAction::EndUndoGroup => {
                 session.end_undo_group();
+                // The name typed last is the one new reviews start with.
+                let typed = session.review().reviewer.trim().to_string();
+                if !typed.is_empty() && typed != self.prefs.reviewer_name {
+                    self.prefs.reviewer_name = typed;
+                    self.save_prefs();
+                }
                 return;
             }
             SideAction::JumpToBeat(beat) => {
@@ -512,9 +539,18 @@ impl ReviewApp {
             if ui.button("Settings").clicked() {
                 self.show_settings = !self.show_settings;
             }
-            if ui.button("Help (?)").on_hover_text("Keyboard shortcuts (F1 or ?)").clicked() {
-                self.show_help = !self.show_help;
-            }
+            ui.menu_button("Help", |ui| {
+                if ui.button("Keyboard shortcuts (F1)").clicked() {
+                    self.show_help = !self.show_help;
+                }
+                if ui.button("About CardioPPG Review").clicked() {
+                    self.about.open = true;
+                }
+                if ui.button("Model card").clicked() {
+                    self.about.open = true;
+                    self.about.tab = about::Tab::ModelCard;
+                }
+            });
             ui.separator();
             match &self.activity {
                 Activity::Idle => {
@@ -542,6 +578,20 @@ impl ReviewApp {
                 }
             }
         });
+        if self.cpu_notice {
+            ui.horizontal_wrapped(|ui| {
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                ui.colored_label(Color32::from_rgb(40, 90, 150), format!("No GPU was found, so the network runs on the CPU ({threads} threads). The results are the same; the beat heatmap takes longer (minutes at 64 steps; fewer steps in Settings)."));
+                if ui.small_button("OK").clicked() {
+                    self.cpu_notice = false;
+                }
+                if ui.small_button("Don't show again").clicked() {
+                    self.cpu_notice = false;
+                    self.prefs.cpu_notice_dismissed = true;
+                    self.save_prefs();
+                }
+            });
+        }
         if let Some(error) = self.error.clone() {
             ui.horizontal(|ui| {
                 ui.colored_label(Color32::from_rgb(190, 30, 30), format!("Problem: {error}"));
@@ -586,48 +636,21 @@ impl ReviewApp {
     }
 
     fn settings_window(&mut self, ctx: &egui::Context) {
-        let mut open = self.show_settings;
-        egui::Window::new("Settings").open(&mut open).resizable(false).show(ctx, |ui| {
-            ui.label("Screen calibration: measure the bar below with a ruler and adjust until it is 50 mm.");
-            let mut dpi = self.view.screen_dpi;
-            ui.add(egui::Slider::new(&mut dpi, 50.0..=400.0).text("screen DPI"));
-            let mm = super::paper::points_per_mm(dpi, ctx.pixels_per_point());
-            let (rect, _) = ui.allocate_exact_size(egui::vec2(50.0 * mm, 12.0), egui::Sense::hover());
-            ui.painter().rect_filled(rect, 0.0, Color32::BLACK);
-            ui.label("50 mm");
-            if (dpi - self.view.screen_dpi).abs() > f32::EPSILON {
-                self.view.screen_dpi = dpi;
-                self.prefs.screen_dpi = dpi;
-                self.save_prefs();
-            }
-            ui.separator();
-            if ui.checkbox(&mut self.prefs.anonymise_exports, "Anonymise exported reports (leave out patient and recording identification)").changed() {
-                self.save_prefs();
-            }
-            ui.separator();
-            ui.label(format!("Per-class maps: {}", self.config.class_map_settings.describe()));
-            ui.label(format!("Beat heatmap: {}", self.config.beat_map_settings.describe()));
-            let mut steps = self.config.beat_map_settings.steps;
-            egui::ComboBox::from_label("heatmap steps").selected_text(steps.to_string()).show_ui(ui, |ui| {
-                for s in [8, 16, 32, 64, 128] {
-                    ui.selectable_value(&mut steps, s, s.to_string());
-                }
-            });
-            let mut baseline = self.config.beat_map_settings.baseline;
-            egui::ComboBox::from_label("heatmap baseline").selected_text(baseline.describe()).show_ui(ui, |ui| {
-                for b in [Baseline::Zero, Baseline::Mean, Baseline::DEFAULT_LOW_PASS] {
-                    ui.selectable_value(&mut baseline, b, b.describe());
-                }
-            });
-            if steps != self.config.beat_map_settings.steps || baseline != self.config.beat_map_settings.baseline {
-                self.config.beat_map_settings = IgSettings { steps, baseline, ..self.config.beat_map_settings };
-                self.beat_maps.clear();
-                self.beat_map_errors.clear();
-                self.beat_map_pending = None;
-                self.heatmap_texture = None;
-            }
-        });
-        self.show_settings = open;
+        let changed = settings::window(ctx, &mut self.show_settings, &mut self.prefs, &mut self.view, &self.config.class_map_settings, &mut self.config.beat_map_settings);
+        if changed.heatmap {
+            self.beat_maps.clear();
+            self.beat_map_errors.clear();
+            self.beat_map_pending = None;
+            self.heatmap_texture = None;
+        }
+        // The paper's scale is changed from the strip's toolbar, the keys and Settings: keep
+        // what was set last, once the pointer is up (a slider drag saves once).
+        let view = (self.view.screen_dpi, self.view.speed_mm_per_s, self.view.gain_mm_per_mv);
+        let scale_changed = view != (self.prefs.screen_dpi, self.prefs.speed_mm_per_s, self.prefs.gain_mm_per_mv);
+        if changed.prefs || (scale_changed && !ctx.input(|i| i.pointer.any_down())) {
+            (self.prefs.screen_dpi, self.prefs.speed_mm_per_s, self.prefs.gain_mm_per_mv) = view;
+            self.save_prefs();
+        }
     }
 
     fn workspace(&mut self, ui: &mut egui::Ui, analysis: &Arc<Analysis>) {
@@ -718,6 +741,8 @@ impl ReviewApp {
         }
         help::overlay(&ctx, &mut self.show_help);
         self.settings_window(&ctx);
+        let info = about::Context { device: self.device.as_deref(), model: self.model.as_ref(), data_dir: &self.config.data_dir, sample_dir: self.config.sample_dir.as_deref() };
+        self.about.window(&ctx, info);
     }
 }
 

@@ -13,6 +13,15 @@ pub const SAMPLES: [(&str, &str); 4] = [
     ("neurokit2_bio_resting_60s_ppg.npy", "NumPy · PPG only, no ECG (NeuroKit2, MIT)"),
 ];
 
+/// The README's user guide in five lines.
+const FIRST_STEPS: [&str; 5] = [
+    "Open a sample above, or your own recording with Open… (EDF/EDF+, WFDB, NumPy, CSV).",
+    "Step through the beats with ← and →; the Strip shows the PPG, the real ECG and the GENERATED ECG on ECG paper, the Beat tab the attribution heatmap.",
+    "On the left: the model's findings with your verdict on each, your notes, and marks on beats (M). Everything is saved as you type.",
+    "Enter your name (remembered in Settings) and Sign off.",
+    "Export PDF… writes the annotated report; Help → About shows the model card and licences.",
+];
+
 /// Returns the file the user picked.
 pub fn show(ui: &mut Ui, sample_dir: Option<&Path>, recent: &[PathBuf]) -> Option<PathBuf> {
     let mut picked = None;
@@ -56,5 +65,10 @@ pub fn show(ui: &mut Ui, sample_dir: Option<&Path>, recent: &[PathBuf]) -> Optio
             }
         }
     });
+    ui.add_space(20.0);
+    ui.heading("First steps");
+    for (i, step) in FIRST_STEPS.iter().enumerate() {
+        ui.label(format!("{}. {step}", i + 1));
+    }
     picked
 }

@@ -60,7 +60,7 @@ impl KnownAttributions for KnownMaps {
 
 pub enum Event {
     /// Where the network runs and which model is loaded (or why none is).
-    Ready { device: String, model: Result<ModelInfo, String> },
+    Ready { device: String, is_gpu: bool, model: Result<ModelInfo, String> },
     Opening(PathBuf),
     /// Signals and beats, before the network has run.
     Opened(Arc<Analysis>),
@@ -87,6 +87,8 @@ pub struct ModelInfo {
     pub trained_on: String,
     pub sha256: String,
     pub variant: String,
+    /// The manifest loaded; its folder holds the model card (README.md).
+    pub manifest_path: PathBuf,
 }
 
 /// The UI's end of the workers.
@@ -138,7 +140,7 @@ fn run(preference: DevicePreference, mut class_map_settings: IgSettings, command
     };
     let compute = device::select(preference);
     let model = bundle::load_default(&compute.device).map_err(|e| e.to_string());
-    emit(Event::Ready { device: compute.description.clone(), model: model.as_ref().map(model_info).map_err(Clone::clone) });
+    emit(Event::Ready { device: compute.description.clone(), is_gpu: compute.is_gpu, model: model.as_ref().map(model_info).map_err(Clone::clone) });
     let model = model.ok().map(Arc::new);
     let beat_maps = model.as_ref().map(|m| spawn_beat_maps(m.clone(), compute.clone(), events.clone(), wake.clone()));
 
@@ -226,7 +228,7 @@ fn start_attributions(analysis: &Analysis, model: &LoadedModel, compute: &Comput
 
 fn model_info(model: &LoadedModel) -> ModelInfo {
     let m = &model.manifest;
-    ModelInfo { name: m.name.clone(), version: m.version.clone(), trained_on: m.trained_on.clone(), sha256: m.weights_sha256.clone(), variant: format!("{:?}", m.variant) }
+    ModelInfo { name: m.name.clone(), version: m.version.clone(), trained_on: m.trained_on.clone(), sha256: m.weights_sha256.clone(), variant: format!("{:?}", m.variant), manifest_path: model.manifest_path.clone() }
 }
 
 /// The beat-map thread: serves the newest [`Command::ExplainBeat`] and skips older ones.
