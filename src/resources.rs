@@ -16,6 +16,21 @@ pub fn bundled_dir(name: &str, env_var: &str, marker: &str) -> Option<PathBuf> {
     candidates(name, std::env::var_os(env_var).map(PathBuf::from), exe_dir.as_deref()).into_iter().find(|dir| dir.join(marker).is_file())
 }
 
+/// The full licence texts of the compiled-in crates (`packaging/third-party.py --texts`), which
+/// packages install beside the documentation and a source build may have in `target/`.
+pub fn licence_texts() -> Option<PathBuf> {
+    const NAME: &str = "third-party-licenses.txt";
+    let exe_dir = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
+    let mut out = Vec::new();
+    if let Some(bin) = exe_dir {
+        out.push(bin.join("../share/doc/cardioppg").join(NAME));
+        out.push(bin.join("../Resources").join(NAME));
+        out.push(bin.join(NAME));
+    }
+    out.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join(NAME));
+    out.into_iter().find(|p| p.is_file())
+}
+
 fn candidates(name: &str, from_env: Option<PathBuf>, exe_dir: Option<&Path>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = from_env.into_iter().collect();
     if let Some(bin) = exe_dir {

@@ -88,12 +88,43 @@ fn the_desktop_entry_opens_edf_files_with_the_packaged_icon() {
     let sample = std::fs::read(root().join("sample-data/mimic_perform_af_001_AF_60s.edf")).unwrap();
     assert_eq!(&sample[..8], b"0       ");
     assert!(mime.contains("value=\"0       \""));
-    // desktop-file-validate (desktop-file-utils; .ci/run installs it) knows the spec's keys.
-    match std::process::Command::new("desktop-file-validate").arg(root().join("packaging/linux/cardioppg.desktop")).output() {
-        Ok(out) => assert!(out.status.success() && out.stdout.is_empty(), "desktop-file-validate: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
-        Err(e) if std::env::var_os("CARDIOPPG_REQUIRE_DESKTOP_FILE_VALIDATE").is_some_and(|v| v == "1") => panic!("CARDIOPPG_REQUIRE_DESKTOP_FILE_VALIDATE=1 but desktop-file-validate cannot run: {e}"),
-        Err(e) => eprintln!("note: desktop-file-validate not run ({e}); apt-get install desktop-file-utils"),
+    // desktop-file-validate knows the spec's keys and categories.
+    let desktop_path = root().join("packaging/linux/cardioppg.desktop");
+    if let Some(out) = desktop_tool("desktop-file-validate", &[desktop_path.as_os_str()]) {
+        assert!(out.status.success() && out.stdout.is_empty(), "desktop-file-validate: {}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     }
+}
+
+/// Runs a desktop tool if it is installed; CI installs them and sets
+/// CARDIOPPG_REQUIRE_DESKTOP_TOOLS=1, so there a missing tool fails instead of skipping.
+fn desktop_tool(program: &str, args: &[&std::ffi::OsStr]) -> Option<std::process::Output> {
+    match std::process::Command::new(program).args(args).output() {
+        Ok(out) => Some(out),
+        Err(e) if std::env::var_os("CARDIOPPG_REQUIRE_DESKTOP_TOOLS").is_some_and(|v| v == "1") => panic!("CARDIOPPG_REQUIRE_DESKTOP_TOOLS=1 but {program} cannot run: {e}"),
+        Err(e) => {
+            eprintln!("note: {program} not run ({e}); apt-get install desktop-file-utils shared-mime-info");
+            None
+        }
+    }
+}
+
+#[test]
+fn shared_mime_info_accepts_the_mime_types_and_maps_edf_files_to_them() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("packages")).unwrap();
+    std::fs::copy(root().join("packaging/linux/cardioppg.xml"), dir.path().join("packages/cardioppg.xml")).unwrap();
+    let Some(out) = desktop_tool("update-mime-database", &[dir.path().as_os_str()]) else { return };
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // It also notes that a temporary folder is not on XDG_DATA_DIRS; parse errors and warnings
+    // are what count.
+    let complaints = stderr.lines().filter(|l| l.to_lowercase().contains("error") || l.to_lowercase().contains("warning")).count();
+    assert!(out.status.success() && complaints == 0, "update-mime-database: {stderr}");
+    let globs = std::fs::read_to_string(dir.path().join("globs2")).unwrap();
+    assert!(globs.lines().any(|l| l.ends_with(":application/x-edf:*.edf")), "{globs}");
+    assert!(globs.lines().any(|l| l.ends_with(":application/x-wfdb-header:*.hea")), "{globs}");
+    let magic = std::fs::read(dir.path().join("magic")).unwrap();
+    let entry: &[u8] = b"[50:application/x-edf]";
+    assert!(magic.windows(entry.len()).any(|w| w == entry), "the EDF magic is compiled in");
 }
 
 #[test]
@@ -108,7 +139,7 @@ fn the_macos_and_windows_bundle_configuration_names_existing_files() {
     let resources: Vec<Vec<&str>> = packager.iter().filter(|l| l.trim_start().starts_with("{ src")).map(|l| strings(l)).collect();
     let targets: Vec<&str> = resources.iter().map(|r| r[1]).collect();
     assert!(targets.contains(&"models") && targets.contains(&"sample-data"), "{targets:?}");
-    for r in &resources {
+    for r in resources.iter().filter(|r| !r[0].starts_with("target/")) {
         assert!(root().join(r[0]).exists(), "resource {}", r[0]);
     }
     let associations: Vec<&&str> = packager.iter().filter(|l| l.contains("extensions")).collect();

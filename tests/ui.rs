@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use cardioppg::explain::{Baseline, IgSettings};
 use cardioppg::io::OpenOptions;
 use cardioppg::model::device::DevicePreference;
-use cardioppg::review::Verdict;
+use cardioppg::review::{Edit, ReviewSession, Verdict};
 use cardioppg::ui::view::Tab;
 use cardioppg::ui::{AppConfig, ExportKind, ReviewApp};
 use egui::{Key, Modifiers, Pos2};
@@ -271,6 +271,25 @@ fn a_first_run_on_the_cpu_says_so_settings_persist_and_about_shows_versions_card
     let review = harness.state().review().unwrap().review().clone();
     assert_eq!(review.reviewer, "Dr. Ana Ruiz");
     assert!(review.signed_off_unix_secs.is_some());
+
+    // A colleague's review: editing its notes must not make their name the remembered one.
+    let other = ws.dir.path().join("samples/mimic_perform_non_af_002_nonAF_60s.hea");
+    let (mut colleague, _) = ReviewSession::open(&other, &ws.dir.path().join("data/reviews")).unwrap();
+    colleague.apply(Edit::SetReviewer("Dr. Colleague".into()));
+    colleague.save().unwrap();
+    harness.state_mut().open(other.clone());
+    // Waits for the attributions too, so the snapshot below has no progress bar in it.
+    step_until(&mut harness, "the colleague's recording", |app| analysed(app) && app.analysis().is_some_and(|a| a.recording.source_path == other));
+    assert_eq!(harness.state().review().unwrap().review().reviewer, "Dr. Colleague");
+    harness.get_by_label("Notes").focus();
+    harness.run_steps(1);
+    harness.get_by_label("Notes").type_text("second opinion");
+    harness.run_steps(1);
+    harness.get_by_label("Reviewer").focus();
+    harness.run_steps(2);
+    assert_eq!(harness.state().review().unwrap().review().notes, "second opinion");
+    let settings = std::fs::read_to_string(ws.dir.path().join("data/settings.json")).unwrap();
+    assert!(settings.contains("Dr. Ana Ruiz") && !settings.contains("Dr. Colleague"), "{settings}");
 
     harness.get_by_label("Help").click();
     harness.run_steps(2);

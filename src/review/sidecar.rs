@@ -36,7 +36,8 @@ pub fn fallback_path(recording_path: &Path, fallback_dir: &Path) -> PathBuf {
 
 /// `$XDG_DATA_HOME/cardioppg/reviews`, else the platform's per-user data folder
 /// (`%APPDATA%\cardioppg\reviews` on Windows, `~/Library/Application Support/cardioppg/reviews`
-/// on macOS, `~/.local/share/cardioppg/reviews` elsewhere), else `<temp dir>/cardioppg-reviews`.
+/// on macOS, `~/.local/share/cardioppg/reviews` elsewhere), else `<temp dir>/cardioppg/reviews`
+/// (the app keeps its settings in the parent folder, so it must be the app's own).
 /// Relative or empty variables are ignored, as XDG says.
 pub fn default_fallback_dir() -> PathBuf {
     let absolute_var = |name: &str| std::env::var_os(name).map(PathBuf::from).filter(|p| p.is_absolute());
@@ -49,7 +50,7 @@ pub fn default_fallback_dir() -> PathBuf {
     };
     match absolute_var("XDG_DATA_HOME").or(platform) {
         Some(data) => data.join("cardioppg").join("reviews"),
-        None => std::env::temp_dir().join("cardioppg-reviews"),
+        None => std::env::temp_dir().join("cardioppg").join("reviews"),
     }
 }
 

@@ -211,6 +211,10 @@ fn licences(ui: &mut Ui, documents: &Documents, filter: &mut String) {
         ui.label("Find:");
         ui.add(egui::TextEdit::singleline(filter).hint_text("crate or licence").desired_width(200.0));
     });
+    match crate::resources::licence_texts() {
+        Some(path) => ui.label(format!("The licence and notice texts these crates ship: {}", path.display())),
+        None => ui.label("The full licence texts are installed with the packages (third-party-licenses.txt); in a source checkout, python3 packaging/third-party.py --texts target/third-party-licenses.txt writes them."),
+    };
     let needle = filter.to_lowercase();
     egui::Grid::new("third-party-grid").num_columns(3).striped(true).show(ui, |ui| {
         for [name, version, licence, _] in rows.iter().filter(|r| needle.is_empty() || r[0].contains(&needle) || r[2].to_lowercase().contains(&needle)) {

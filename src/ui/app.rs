@@ -105,6 +105,11 @@ pub struct ReviewApp {
     about: about::About,
     /// The "network runs on the CPU" notice is up (no GPU, and not dismissed for good).
     cpu_notice: bool,
+    /// Whether the network runs on a GPU, once the worker has said.
+    is_gpu: Option<bool>,
+    /// The reviewer typed in the Reviewer field since its last loss of focus: the name to
+    /// remember then (edits to notes or marks of a colleague's review must not change it).
+    reviewer_typed: bool,
     /// Time the user asked to see in the Channels tab (annotation clicked).
     jump_to_secs: Option<f64>,
 }
@@ -152,6 +157,8 @@ impl ReviewApp {
             show_settings: false,
             about: about::About::default(),
             cpu_notice: false,
+            is_gpu: None,
+            reviewer_typed: false,
             jump_to_secs: None,
         };
         if let Some(path) = initial {
@@ -322,6 +329,7 @@ impl ReviewApp {
         match event {
             Event::Ready { device, is_gpu, model } => {
                 self.cpu_notice = !is_gpu && !self.prefs.cpu_notice_dismissed;
+                self.is_gpu = Some(is_gpu);
                 if let Err(e) = &model {
                     self.error = Some(format!("The model could not be loaded, so only signals and beats are shown: {e}"));
                 }
@@ -418,14 +426,17 @@ impl ReviewApp {
     fn review_action(&mut self, action: SideAction) {
         let Some(session) = &mut self.review else { return };
         let changed = match action {
-            SideAction::Edit(edit) => session.apply(edit),
+            SideAction::Edit(edit) => {
+                self.reviewer_typed |= matches!(edit, Edit::SetReviewer(_));
+                session.apply(edit)
+            }
             SideAction::Undo => session.undo(),
             SideAction::Redo => session.redo(),
             SideAction::EndUndoGroup => {
                 session.end_undo_group();
                 // The name typed last is the one new reviews start with.
                 let typed = session.review().reviewer.trim().to_string();
-                if !typed.is_empty() && typed != self.prefs.reviewer_name {
+                if std::mem::take(&mut self.reviewer_typed) && !typed.is_empty() && typed != self.prefs.reviewer_name {
                     self.prefs.reviewer_name = typed;
                     self.save_prefs();
                 }
@@ -637,6 +648,9 @@ impl ReviewApp {
 
     fn settings_window(&mut self, ctx: &egui::Context) {
         let changed = settings::window(ctx, &mut self.show_settings, &mut self.prefs, &mut self.view, &self.config.class_map_settings, &mut self.config.beat_map_settings);
+        if changed.show_cpu_notice {
+            self.cpu_notice = self.is_gpu == Some(false);
+        }
         if changed.heatmap {
             self.beat_maps.clear();
             self.beat_map_errors.clear();

@@ -87,6 +87,13 @@ impl Prefs {
             bad.push("heatmap_steps");
             prefs.heatmap_steps = None;
         }
+        // A cycle is 300 samples: a low-pass cut-off must lie between 0 and 150 cycles per beat.
+        if let Some(Baseline::LowPass { cutoff_per_beat }) = prefs.heatmap_baseline
+            && !(cutoff_per_beat > 0.0 && cutoff_per_beat < 150.0)
+        {
+            bad.push("heatmap_baseline");
+            prefs.heatmap_baseline = None;
+        }
         let warning = (!bad.is_empty()).then(|| format!("{}: {} out of range; using the default", path.display(), bad.join(", ")));
         (prefs, warning)
     }
@@ -142,11 +149,11 @@ mod tests {
     #[test]
     fn hand_edited_values_out_of_range_fall_back_with_a_warning_naming_the_field() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join(FILE_NAME), br#"{"speed_mm_per_s": 0.0, "screen_dpi": 96.0, "heatmap_steps": 3, "reviewer_name": "A"}"#).unwrap();
+        std::fs::write(dir.path().join(FILE_NAME), br#"{"speed_mm_per_s": 0.0, "screen_dpi": 96.0, "heatmap_steps": 3, "heatmap_baseline": {"LowPass": {"cutoff_per_beat": -1.0}}, "reviewer_name": "A"}"#).unwrap();
         let (prefs, warning) = Prefs::load(dir.path());
         let warning = warning.unwrap();
-        assert!(warning.contains("settings.json") && warning.contains("speed_mm_per_s") && warning.contains("heatmap_steps"), "{warning}");
+        assert!(warning.contains("settings.json") && warning.contains("speed_mm_per_s") && warning.contains("heatmap_steps") && warning.contains("heatmap_baseline"), "{warning}");
         assert!(!warning.contains("screen_dpi"), "{warning}");
-        assert_eq!((prefs.speed_mm_per_s, prefs.heatmap_steps, prefs.reviewer_name.as_str()), (DEFAULT_SPEED_MM_PER_S, None, "A"));
+        assert_eq!((prefs.speed_mm_per_s, prefs.heatmap_steps, prefs.heatmap_baseline, prefs.reviewer_name.as_str()), (DEFAULT_SPEED_MM_PER_S, None, None, "A"));
     }
 }

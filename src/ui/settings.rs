@@ -13,6 +13,7 @@ pub struct Changed {
     pub prefs: bool,
     /// The beat heatmap's settings changed: maps computed with the old ones are dropped.
     pub heatmap: bool,
+    pub show_cpu_notice: bool,
 }
 
 pub fn window(ctx: &egui::Context, open: &mut bool, prefs: &mut Prefs, view: &mut ViewState, class_maps: &IgSettings, beat_map: &mut IgSettings) -> Changed {
@@ -23,7 +24,8 @@ pub fn window(ctx: &egui::Context, open: &mut bool, prefs: &mut Prefs, view: &mu
             ui.label("Name:");
             let response = ui.add(egui::TextEdit::singleline(&mut prefs.reviewer_name).hint_text("filled into new reviews").desired_width(200.0));
             response.widget_info(|| egui::WidgetInfo::labeled(egui::Role::TextInput, true, "Reviewer name"));
-            changed.prefs |= response.lost_focus();
+            // Saved as typed (a small atomic write), so quitting mid-word keeps it.
+            changed.prefs |= response.changed();
         });
         changed.prefs |= ui.checkbox(&mut prefs.anonymise_exports, "Anonymise exported reports (leave out patient and recording identification)").changed();
 
@@ -74,6 +76,7 @@ pub fn window(ctx: &egui::Context, open: &mut bool, prefs: &mut Prefs, view: &mu
         if prefs.cpu_notice_dismissed && ui.button("Show the CPU notice again").clicked() {
             prefs.cpu_notice_dismissed = false;
             changed.prefs = true;
+            changed.show_cpu_notice = true;
         }
     });
     changed
