@@ -12,7 +12,7 @@ use cardioppg::io::{self, NpyLayout, OpenOptions, Recording};
 #[command(name = "cardioppg", version, about = "CardioPPG Review: review PPG recordings with a PPG-to-ECG network")]
 #[command(args_conflicts_with_subcommands = true)]
 struct Cli {
-    /// Recording to open in the app (default: a bundled sample).
+    /// Recording to open in the window (without one, the welcome screen lists the bundled samples).
     file: Option<PathBuf>,
     #[command(flatten)]
     open: OpenArgs,

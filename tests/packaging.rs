@@ -128,6 +128,18 @@ fn shared_mime_info_accepts_the_mime_types_and_maps_edf_files_to_them() {
 }
 
 #[test]
+fn the_manual_page_covers_every_command_of_the_binary() {
+    let help = std::process::Command::new(env!("CARGO_BIN_EXE_cardioppg")).arg("--help").output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    let commands: Vec<&str> = help.lines().skip_while(|l| !l.starts_with("Commands:")).skip(1).take_while(|l| l.starts_with("  ")).filter_map(|l| l.split_whitespace().next()).filter(|c| *c != "help").collect();
+    assert!(commands.len() >= 8, "{help}");
+    let page = read("packaging/linux/cardioppg.1").replace("\\-", "-");
+    for c in commands {
+        assert!(page.contains(&format!("B {c}")) || page.contains(&format!("fB{c}")), "cardioppg.1 does not describe `{c}`");
+    }
+}
+
+#[test]
 fn the_macos_and_windows_bundle_configuration_names_existing_files() {
     let toml = read("Cargo.toml");
     let packager = section(&toml, "[package.metadata.packager]");

@@ -3,7 +3,7 @@
 //! current immutable analysis and the reviewer's session; all heavy work is on the workers.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, channel};
 
@@ -244,7 +244,9 @@ impl ReviewApp {
             ExportKind::Edf => (format!("{stem}.cardioppg.edf"), "EDF+ recording", "edf"),
         };
         let mut dialog = rfd::AsyncFileDialog::new().set_title("Export").set_file_name(name).add_filter(filter, &[ext]);
-        if let Some(dir) = analysis.recording.source_path.parent() {
+        // Beside the recording, unless that folder is read-only (the installed samples): then home.
+        let home = std::env::var_os("HOME").or_else(|| std::env::var_os("USERPROFILE")).map(PathBuf::from);
+        if let Some(dir) = analysis.recording.source_path.parent().filter(|d| is_writable(d)).map(Path::to_path_buf).or(home) {
             dialog = dialog.set_directory(dir);
         }
         let (tx, rx) = channel();
@@ -758,6 +760,17 @@ impl ReviewApp {
         let info = about::Context { device: self.device.as_deref(), model: self.model.as_ref(), data_dir: &self.config.data_dir, sample_dir: self.config.sample_dir.as_deref() };
         self.about.window(&ctx, info);
     }
+}
+
+/// Whether a file can be created in `dir` (permissions alone do not tell: ACLs, read-only
+/// mounts), by creating and removing an empty probe file.
+fn is_writable(dir: &Path) -> bool {
+    let probe = dir.join(format!(".cardioppg-write-probe-{}", std::process::id()));
+    let created = std::fs::OpenOptions::new().write(true).create_new(true).open(&probe).is_ok();
+    if created {
+        let _ = std::fs::remove_file(&probe);
+    }
+    created
 }
 
 /// The review file's name and where it is, without the folder (which the tooltip-free status
