@@ -12,32 +12,31 @@
 use std::path::{Path, PathBuf};
 
 pub fn bundled_dir(name: &str, env_var: &str, marker: &str) -> Option<PathBuf> {
-    let exe_dir = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
-    candidates(name, std::env::var_os(env_var).map(PathBuf::from), exe_dir.as_deref()).into_iter().find(|dir| dir.join(marker).is_file())
+    candidates(name, std::env::var_os(env_var).map(PathBuf::from), exe_dir().as_deref()).into_iter().find(|dir| dir.join(marker).is_file())
 }
 
 /// The full licence texts of the compiled-in crates (`packaging/third-party.py --texts`), which
 /// packages install beside the documentation and a source build may have in `target/`.
 pub fn licence_texts() -> Option<PathBuf> {
     const NAME: &str = "third-party-licenses.txt";
-    let exe_dir = std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf));
-    let mut out = Vec::new();
-    if let Some(bin) = exe_dir {
-        out.push(bin.join("../share/doc/cardioppg").join(NAME));
-        out.push(bin.join("../Resources").join(NAME));
-        out.push(bin.join(NAME));
-    }
+    let mut out = installed(exe_dir().as_deref(), "../share/doc/cardioppg", NAME);
     out.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join(NAME));
     out.into_iter().find(|p| p.is_file())
 }
 
+fn exe_dir() -> Option<PathBuf> {
+    std::env::current_exe().ok().and_then(|exe| exe.parent().map(Path::to_path_buf))
+}
+
+/// Where each platform's package puts `name`: under `linux_share` beside the binary (the .deb),
+/// in a macOS .app's `Resources`, next to a Windows `.exe`.
+fn installed(exe_dir: Option<&Path>, linux_share: &str, name: &str) -> Vec<PathBuf> {
+    exe_dir.map_or_else(Vec::new, |bin| vec![bin.join(linux_share).join(name), bin.join("../Resources").join(name), bin.join(name)])
+}
+
 fn candidates(name: &str, from_env: Option<PathBuf>, exe_dir: Option<&Path>) -> Vec<PathBuf> {
     let mut out: Vec<PathBuf> = from_env.into_iter().collect();
-    if let Some(bin) = exe_dir {
-        out.push(bin.join("../share/cardioppg").join(name));
-        out.push(bin.join("../Resources").join(name));
-        out.push(bin.join(name));
-    }
+    out.extend(installed(exe_dir, "../share/cardioppg", name));
     out.push(Path::new(env!("CARGO_MANIFEST_DIR")).join(name));
     out
 }

@@ -59,17 +59,25 @@ pub struct Context<'a> {
     pub sample_dir: Option<&'a Path>,
 }
 
-/// (crate, version, licence, repository) rows of the third-party list.
-pub fn third_party() -> impl Iterator<Item = [&'static str; 4]> {
-    THIRD_PARTY.lines().skip(1).filter_map(|line| {
-        let mut f = line.split('\t');
-        Some([f.next()?, f.next()?, f.next()?, f.next().unwrap_or("")])
+/// (crate, version, licence, repository) rows of the third-party list, parsed once: the About
+/// window reads them every frame it is open.
+pub fn third_party() -> &'static [[&'static str; 4]] {
+    static ROWS: std::sync::OnceLock<Vec<[&'static str; 4]>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        THIRD_PARTY
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let mut f = line.split('\t');
+                Some([f.next()?, f.next()?, f.next()?, f.next().unwrap_or("")])
+            })
+            .collect()
     })
 }
 
 pub fn component_version(name: &str) -> Option<&'static str> {
     // Two versions of one crate can be locked (a dependency's older copy): show the newest.
-    third_party().filter(|r| r[0] == name).map(|r| r[1]).max_by_key(|v| v.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>())
+    third_party().iter().filter(|r| r[0] == name).map(|r| r[1]).max_by_key(|v| v.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>())
 }
 
 fn read(path: &Path) -> Result<String, String> {
@@ -205,7 +213,7 @@ fn licences(ui: &mut Ui, documents: &Documents, filter: &mut String) {
     ui.label("DejaVu Sans, embedded in PDF reports: Bitstream Vera licence, DejaVu changes in the public domain.");
     collapsing_text(ui, "LICENSE-DejaVu.txt", LICENSE_DEJAVU);
     ui.add_space(6.0);
-    let rows: Vec<_> = third_party().collect();
+    let rows = third_party();
     ui.strong(format!("Rust crates compiled in or locked for other platforms ({})", rows.len()));
     ui.horizontal(|ui| {
         ui.label("Find:");
