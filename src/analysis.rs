@@ -11,6 +11,7 @@ use crate::model::bundle::ModelManifest;
 use crate::model::evaluate::{pearson, rrmse};
 use crate::model::infer::{BeatOutput, ClassFinding, run_usable_beats_until, summarise};
 use crate::model::Network;
+use crate::model::rhythm::{RhythmAssessment, RhythmModel};
 
 /// Fewer usable beats than this and a finding reads "unreadable": a 30-beat (about half a
 /// minute) minimum, like the 30-s minimum of single-lead ECG rhythm apps, so that one or two
@@ -119,6 +120,43 @@ pub struct ModelResults {
     pub findings: Vec<Finding>,
     /// The [`WORST_FITS`] beats with the lowest Pearson r, worst first.
     pub worst_fits: Vec<(usize, BeatFit)>,
+    /// The rhythm extension's P(AF), when the model came with one; not the network's output.
+    pub rhythm: Option<RhythmFinding>,
+}
+
+/// The rhythm extension on a recording ([`crate::model::rhythm`]): pulse-interval irregularity,
+/// not the network. `assessment` is `None` with fewer than one window of usable pulses.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RhythmFinding {
+    /// "CardioPPG rhythm extension 1.0.0".
+    pub model: String,
+    pub trained_on: String,
+    pub window_beats: usize,
+    pub assessment: Option<RhythmAssessment>,
+}
+
+impl RhythmFinding {
+    pub fn new(model: &RhythmModel, beats: &BeatAnalysis) -> Self {
+        RhythmFinding { model: format!("{} {}", model.name, model.version), trained_on: model.trained_on.clone(), window_beats: model.window_beats, assessment: model.assess(beats) }
+    }
+
+    /// One line for texts and annotations; it ends in [`Self::SUMMARY_END`].
+    pub fn summary(&self) -> String {
+        match &self.assessment {
+            Some(a) => format!(
+                "{}: P(AF) {:.3} from pulse-interval irregularity over {} window{} of {} usable pulses (median nRMSSD {:.3}, Shannon entropy {:.2}) {}",
+                self.model, a.af_probability, a.windows, if a.windows == 1 { "" } else { "s" }, self.window_beats, a.median_nrmssd, a.median_shannon_entropy, Self::SUMMARY_END
+            ),
+            None => format!("{}: unreadable, fewer than {} consecutive usable pulses {}", self.model, self.window_beats, Self::SUMMARY_END),
+        }
+    }
+
+    const SUMMARY_END: &str = "(rhythm extension beside the network, not a diagnosis)";
+
+    /// Whether an annotation is one [`Self::summary`] wrote (re-exports replace it).
+    pub fn wrote(text: &str) -> bool {
+        text.ends_with(Self::SUMMARY_END)
+    }
 }
 
 /// How many beats the "worst beats" list holds.
@@ -184,6 +222,7 @@ pub fn run_model(
     net: &Network,
     manifest: &ModelManifest,
     beats: &BeatAnalysis,
+    rhythm: Option<&RhythmModel>,
     device: &burn::tensor::Device,
     batch_size: usize,
     keep_going: impl Fn() -> bool,
@@ -195,7 +234,9 @@ pub fn run_model(
         let beat = output.beat;
         by_beat[beat] = Some(output);
     }
-    Ok(results_from_outputs(manifest, beats, by_beat))
+    let mut results = results_from_outputs(manifest, beats, by_beat);
+    results.rhythm = rhythm.map(|m| RhythmFinding::new(m, beats));
+    Ok(results)
 }
 
 /// Findings and fits from per-beat outputs (indexed by beat).
@@ -223,5 +264,6 @@ pub fn results_from_outputs(manifest: &ModelManifest, beats: &BeatAnalysis, outp
         outputs,
         fits,
         findings,
+        rhythm: None,
     }
 }

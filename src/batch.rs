@@ -44,6 +44,8 @@ pub struct BatchRow {
     pub heart_rate_bpm: Option<f64>,
     /// Per class of the model: (mean, sd) of the per-beat probability; `None` when unreadable.
     pub probabilities: Vec<Option<(f64, f64)>>,
+    /// The rhythm extension's P(AF) (not the network); `None` when unreadable or absent.
+    pub rhythm_af_probability: Option<f64>,
     pub model: String,
     pub model_weights_sha256: String,
     pub report: String,
@@ -158,6 +160,7 @@ fn process(path: &Path, out: &Path, headless: &Headless, options: &BatchOptions,
     }
     if let Some(model) = &a.model {
         row.probabilities = model.findings.iter().map(|f| f.readable.then_some((f.stats.mean_probability, f.stats.sd_probability))).collect();
+        row.rhythm_af_probability = model.rhythm.as_ref().and_then(|r| r.assessment.as_ref()).map(|a| a.af_probability);
     }
     let result = headless.report(&analysed, options.report.clone(), &NoneKnown, &mut |_| {}).and_then(|input| {
         write_pdf(&out.join(&report_name), &input).map_err(|source| crate::headless::HeadlessError::Report { path: path.to_path_buf(), source })
@@ -174,7 +177,7 @@ fn header(classes: &[String]) -> Vec<String> {
         h.push(format!("p_{c}_mean"));
         h.push(format!("p_{c}_sd"));
     }
-    h.extend(["model", "model_weights_sha256", "inputs_sha256", "report", "error"].map(String::from));
+    h.extend(["p_AF_rhythm_extension", "model", "model_weights_sha256", "inputs_sha256", "report", "error"].map(String::from));
     h
 }
 
@@ -194,7 +197,7 @@ fn write_summary<'a>(path: &Path, classes: &[String], rows: impl Iterator<Item =
                 None => rec.extend([String::new(), String::new()]),
             }
         }
-        rec.extend([r.model.clone(), r.model_weights_sha256.clone(), r.inputs_sha256.clone(), if r.error.is_empty() { r.report.clone() } else { String::new() }, r.error.clone()]);
+        rec.extend([opt(r.rhythm_af_probability.map(|p| format!("{p:.4}"))), r.model.clone(), r.model_weights_sha256.clone(), r.inputs_sha256.clone(), if r.error.is_empty() { r.report.clone() } else { String::new() }, r.error.clone()]);
         w.write_record(rec).map_err(record_err)?;
     }
     let bytes = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
@@ -221,11 +224,12 @@ fn read_previous(path: &Path, classes: &[String]) -> BTreeMap<String, BatchRow> 
             usable_beats: get(4).parse().ok(),
             heart_rate_bpm: get(5).parse().ok(),
             probabilities,
-            model: get(6 + 2 * n),
-            model_weights_sha256: get(7 + 2 * n),
-            inputs_sha256: get(8 + 2 * n),
-            report: get(9 + 2 * n),
-            error: get(10 + 2 * n),
+            rhythm_af_probability: get(6 + 2 * n).parse().ok(),
+            model: get(7 + 2 * n),
+            model_weights_sha256: get(8 + 2 * n),
+            inputs_sha256: get(9 + 2 * n),
+            report: get(10 + 2 * n),
+            error: get(11 + 2 * n),
             skipped: false,
         };
         rows.insert(row.file.clone(), row);

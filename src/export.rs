@@ -63,7 +63,7 @@ fn generated_channel(analysis: &Analysis) -> Option<Channel> {
 /// The annotation texts [`annotations`] (and the writer's gap notes) produce.
 fn written_by_us(text: &str) -> bool {
     let beat = text.strip_prefix("beat ").is_some_and(|rest| rest.split(' ').next().is_some_and(|n| n.parse::<usize>().is_ok()));
-    beat || ["review mark beat ", "review: ", "signal gap: "].iter().any(|p| text.starts_with(p)) || text.contains("(model output, not a diagnosis)") || text.contains(") unreadable (")
+    beat || ["review mark beat ", "review: ", "signal gap: "].iter().any(|p| text.starts_with(p)) || text.contains("(model output, not a diagnosis)") || text.contains(") unreadable (") || crate::analysis::RhythmFinding::wrote(text)
 }
 
 fn annotations(analysis: &Analysis, review: &Review) -> Vec<Annotation> {
@@ -77,6 +77,9 @@ fn annotations(analysis: &Analysis, review: &Review) -> Vec<Annotation> {
                 format!("{} {}: P({}) unreadable ({} usable beats)", model.model_name, model.model_version, f.stats.class, f.stats.usable_beats)
             };
             out.push(note(0.0, None, text));
+        }
+        if let Some(r) = &model.rhythm {
+            out.push(note(0.0, None, r.summary()));
         }
     }
     for (class, verdict) in &review.verdicts {

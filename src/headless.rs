@@ -69,7 +69,7 @@ impl Headless {
     fn run(&self, path: &Path, options: &OpenOptions) -> Result<Analysis, HeadlessError> {
         let analysis = Analysis::new(io::open_with(path, options)?);
         let beats = analysis.beats.clone().ok_or_else(|| HeadlessError::NoPpg(path.to_path_buf()))?;
-        let results = run_model(&self.model.network, &self.model.manifest, &beats, &self.compute.device, MODEL_BATCH, || true, |_, _| {})
+        let results = run_model(&self.model.network, &self.model.manifest, &beats, self.model.rhythm.as_ref(), &self.compute.device, MODEL_BATCH, || true, |_, _| {})
             .expect("never cancelled: keep_going is always true");
         Ok(analysis.with_model(results))
     }

@@ -85,6 +85,16 @@ enum Cmd {
         #[arg(long)]
         cv_folds: Option<usize>,
     },
+    /// Fit the rhythm extension (P(AF) from pulse-interval irregularity; not the network) on the
+    /// labelled train patients of splits.csv; writes cardioppg-rhythm-extension.json.
+    TrainRhythm {
+        /// The shared data folder (default: ../shared/data).
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// Where the extension file is written.
+        #[arg(long, default_value = "models")]
+        out: PathBuf,
+    },
     /// Print the evaluation table of the shipped models: held-out test patients and the paper's
     /// protocol (random split of the train patients' cycles).
     Evaluate {
@@ -343,6 +353,26 @@ fn main() -> Result<()> {
             eprintln!("wrote the bundles to {}", out.display());
             Ok(())
         }
+        Some(Cmd::TrainRhythm { data, out }) => {
+            let data = data.or_else(io::samples::shared_data_dir).context("no data folder: pass --data PATH (the folder with splits.csv)")?;
+            let command = std::env::args().skip(1).fold("cardioppg".to_string(), |a, b| a + " " + &b);
+            let fit = cardioppg::model::pipeline::train_rhythm(&data, &out, &command)?;
+            let m = &fit.model;
+            println!("leave-one-patient-out inside the train patients (the test patients are not read):");
+            for (record, is_af, p) in &fit.cv_recordings {
+                println!("  {record:<26} {:<6} mean P(AF) {p:.3}", if *is_af { "AF" } else { "non-AF" });
+            }
+            println!("  AUC over windows {:.3}, over recordings {:.3}", fit.cv_window_auc, fit.cv_recording_auc);
+            eprintln!(
+                "fitted on {} windows: coefficients {:?} (standardised {:?}), intercept {:.3}; wrote {}",
+                m.fitted_windows,
+                m.coefficients,
+                m.features,
+                m.intercept,
+                out.join(cardioppg::model::rhythm::RHYTHM_FILE).display()
+            );
+            Ok(())
+        }
         Some(Cmd::Evaluate { data, models, device }) => {
             let data = data.or_else(io::samples::shared_data_dir).context("no data folder: pass --data PATH (the folder with splits.csv)")?;
             let models = models.or_else(cardioppg::model::bundle::models_dir).context("no model bundles found: pass --models DIR")?;
@@ -477,6 +507,9 @@ fn describe_model(beats: &cardioppg::dsp::beats::BeatAnalysis, device: DeviceArg
                 w = 8usize.saturating_sub(f.class.len())
             ));
         }
+    }
+    if let Some(rhythm) = &model.rhythm {
+        out.push_str(&format!("Rhythm:      {}\n", cardioppg::analysis::RhythmFinding::new(rhythm, beats).summary()));
     }
     Ok(out)
 }

@@ -156,3 +156,25 @@ fn a_broken_manifest_is_refused_naming_the_file_and_field() {
     std::fs::write(&path, &std::fs::read_to_string(manifest(Variant::Full)).unwrap()[..40]).unwrap();
     assert!(matches!(bundle::load(&path, &Device::flex()), Err(ModelError::Manifest { .. })));
 }
+
+/// The rhythm extension ships beside the network, loads with it, reads the AF sample's pulse
+/// intervals as more irregular than the non-AF sample's, and a damaged file is refused by name.
+#[test]
+fn the_rhythm_extension_loads_beside_the_network_and_a_broken_one_is_refused() {
+    use cardioppg::model::rhythm::{RHYTHM_FILE, RhythmError};
+    let m = bundle::load(&manifest(Variant::Full), &Device::flex()).unwrap_or_else(|e| panic!("{e}"));
+    let rhythm = m.rhythm.expect("models/ ships the rhythm extension");
+    assert!(rhythm.name.contains("rhythm extension") && rhythm.train_command.starts_with("cardioppg train-rhythm"));
+    let p = |beats: &cardioppg::dsp::beats::BeatAnalysis| rhythm.assess(beats).expect("a 1-minute excerpt holds a window").af_probability;
+    let af = common::beats_of(&root().join("sample-data/mimic_perform_af_001_AF_60s.edf"));
+    let non_af = common::sample_beats();
+    assert!(p(&af) > 0.5 && p(&non_af) < 0.5, "AF sample {}, non-AF sample {}", p(&af), p(&non_af));
+
+    let dir = tempfile::tempdir().unwrap();
+    copy_bundle(dir.path());
+    let path = dir.path().join(RHYTHM_FILE);
+    std::fs::write(&path, "{\"name\": ").unwrap();
+    let err = bundle::load(&dir.path().join("m.json"), &Device::flex()).unwrap_err();
+    assert!(matches!(err, ModelError::Rhythm(RhythmError::Format { .. })), "{err}");
+    assert!(err.to_string().contains(&path.display().to_string()), "{err}");
+}

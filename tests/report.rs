@@ -84,6 +84,8 @@ fn the_report_carries_provenance_findings_review_and_a_page_per_marked_beat() {
     ] {
         assert!(text.contains(expected), "the report lacks {expected:?}:\n{text}");
     }
+    let flowing = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flowing.contains("from pulse-interval irregularity") && flowing.contains("(rhythm extension beside the network, not a diagnosis)"), "the rhythm extension, named:\n{text}");
     if !patient.is_empty() {
         assert!(text.contains(&patient), "the patient field {patient:?} is printed");
     }
@@ -194,6 +196,7 @@ fn the_edf_export_round_trips_through_our_reader_with_the_generated_channel_and_
     assert!(texts.iter().any(|t| t.contains("review mark beat 11: ectopic?")), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("Dr Ana Müller agrees with AF")), "{texts:?}");
     assert!(texts.iter().any(|t| t.contains("not a diagnosis")), "{texts:?}");
+    assert!(texts.iter().any(|t| t.contains("rhythm extension") && t.contains("P(AF)")), "{texts:?}");
     // Exporting the export again replaces the generated channel and our annotations.
     let again = dir.path().join("again.edf");
     let reread = cardioppg::analysis::Analysis::new(back.clone()).with_model(analysed.analysis.model.as_deref().unwrap().clone());

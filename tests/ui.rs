@@ -105,10 +105,13 @@ fn a_reviewer_opens_a_sample_steps_beats_links_cursors_notes_and_finds_it_all_on
     // The welcome screen lists the bundled samples.
     harness.get_by_label(&format!("Open {SAMPLE}")).click();
     step_until(&mut harness, "the network and the attributions", analysed);
-    harness.get_by_label_contains("P(AF)");
+    harness.get_by_label("P(AF)");
     harness.get_by_label_contains("not a diagnosis");
     harness.get_by_label_contains("Device: CPU");
     harness.get_by_label_contains("Model: CardioPPG-AF");
+    // The rhythm extension sits apart from the network's findings, named as what it is.
+    harness.get_by_label("Rhythm extension (not the network)");
+    harness.get_by_label_contains("P(AF) from pulse-interval irregularity");
     harness.get_by_label("Generated ECG strip");
     snapshot(&mut harness, "strip");
 
@@ -301,6 +304,7 @@ fn a_first_run_on_the_cpu_says_so_settings_persist_and_about_shows_versions_card
     assert!(device.starts_with("CPU"), "{device}");
     harness.get_by_label(&device);
     harness.get_by_label("Weights SHA-256");
+    harness.get_by_label_contains("rhythm extension 1.0.0 (not the network), fitted on");
     harness.get_by_label("burn");
     harness.get_by_label("Model card").click();
     harness.run_steps(3);

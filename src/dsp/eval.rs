@@ -57,18 +57,64 @@ fn ratio(a: usize, b: usize) -> f64 {
 
 /// One-to-one matching of sorted detection times to sorted reference times within ±`tol_secs`.
 pub fn match_beats(detections_secs: &[f64], references_secs: &[f64], tol_secs: f64) -> Counts {
-    let mut used = vec![false; detections_secs.len()];
-    let mut tp = 0;
-    let mut start = 0;
-    for &r in references_secs {
-        while start < detections_secs.len() && detections_secs[start] < r - tol_secs {
-            start += 1;
-        }
-        if super::cycles::claim_nearest(detections_secs, start, r, tol_secs, &mut used).is_some() {
-            tp += 1;
-        }
-    }
+    let (_, found) = match_flags(detections_secs, references_secs, tol_secs);
+    let tp = found.iter().filter(|&&f| f).count();
     Counts { tp, fp: detections_secs.len() - tp, fn_: references_secs.len() - tp }
+}
+
+/// [`match_beats`]'s pairing as flags: (each detection matched, each reference found).
+pub fn match_flags(detections_secs: &[f64], references_secs: &[f64], tol_secs: f64) -> (Vec<bool>, Vec<bool>) {
+    let mut used = vec![false; detections_secs.len()];
+    let mut start = 0;
+    let found = references_secs
+        .iter()
+        .map(|&r| {
+            while start < detections_secs.len() && detections_secs[start] < r - tol_secs {
+                start += 1;
+            }
+            super::cycles::claim_nearest(detections_secs, start, r, tol_secs, &mut used).is_some()
+        })
+        .collect();
+    (used, found)
+}
+
+/// Where the main result's errors lie: a researcher's first question about a detector.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErrorSites {
+    /// False detections and missed references outside the beats the PPG quality check calls
+    /// usable (artefact, clipping, implausible duration, …).
+    pub fp_outside_usable: usize,
+    pub fn_outside_usable: usize,
+    /// Missed references inside usable beats whose R–R interval before them is under
+    /// [`SHORT_RR_FRACTION`] of the median of the surrounding 20: heartbeats after a short
+    /// filling time, whose pulse may not reach the finger (pulse deficit, common in AF).
+    pub fn_after_short_rr: usize,
+}
+
+impl ErrorSites {
+    fn add(&mut self, o: ErrorSites) {
+        self.fp_outside_usable += o.fp_outside_usable;
+        self.fn_outside_usable += o.fn_outside_usable;
+        self.fn_after_short_rr += o.fn_after_short_rr;
+    }
+}
+
+pub const SHORT_RR_FRACTION: f64 = 0.75;
+
+/// For each R-peak time, whether the interval before it is short against the median of the
+/// 20 intervals around it.
+fn after_short_rr(r_secs: &[f64]) -> Vec<bool> {
+    let rr: Vec<f64> = r_secs.windows(2).map(|w| w[1] - w[0]).collect();
+    (0..r_secs.len())
+        .map(|j| {
+            if j == 0 {
+                return false;
+            }
+            let mut near: Vec<f64> = rr[(j - 1).saturating_sub(10)..(j - 1 + 10).min(rr.len())].to_vec();
+            near.sort_by(|a, b| a.total_cmp(b));
+            rr[j - 1] < SHORT_RR_FRACTION * near[near.len() / 2]
+        })
+        .collect()
 }
 
 /// Samples with no signal: NaN, or part of a run of identical values longer than
@@ -156,6 +202,8 @@ pub struct RecordScore {
     pub assessed_fraction: f64,
     /// Share of (trusted) reference beats that fall inside usable PPG beats.
     pub usable_coverage: f64,
+    /// Where the errors of `counts` lie.
+    pub error_sites: ErrorSites,
 }
 
 /// Scores PPG beats of [`analyse_beats`] (mid-amplitude points) against R-peaks, as the module
@@ -186,10 +234,22 @@ pub fn score_record(ppg: &[f32], ecg: &[f32], fs: f64) -> RecordScore {
         let j = refs_all.partition_point(|&r| r < t).min(lags.len().saturating_sub(1));
         lags.get(j).copied().unwrap_or(0.0)
     };
-    let refs: Vec<f64> = refs_all.iter().zip(&lags).filter(|&(&r, &l)| at(&ecg_ok, r) && at(&ppg_ok, r + l)).map(|(&r, &l)| r + l).collect();
+    let short = after_short_rr(&refs_all);
+    let trusted: Vec<usize> = (0..refs_all.len()).filter(|&j| at(&ecg_ok, refs_all[j]) && at(&ppg_ok, refs_all[j] + lags[j])).collect();
+    let refs: Vec<f64> = trusted.iter().map(|&j| refs_all[j] + lags[j]).collect();
     let keep = |d: f64| at(&ppg_ok, d) && at(&ecg_ok, d - lag_at(d));
     let dets: Vec<f64> = mids.iter().copied().filter(|&d| keep(d)).collect();
     let counts = match_beats(&dets, &refs, MATCH_TOLERANCE_SECS);
+    let (matched, found) = match_flags(&dets, &refs, MATCH_TOLERANCE_SECS);
+    let mut error_sites = ErrorSites::default();
+    error_sites.fp_outside_usable = dets.iter().zip(&matched).filter(|&(&d, &m)| !m && !at(&usable_span, d)).count();
+    for (k, _) in found.iter().enumerate().filter(|(_, f)| !**f) {
+        if !at(&usable_span, refs[k]) {
+            error_sites.fn_outside_usable += 1;
+        } else if short[trusted[k]] {
+            error_sites.fn_after_short_rr += 1;
+        }
+    }
     // The beat a mid-amplitude point belongs to starts up to a pulse upstroke earlier, so a
     // reference counts as covered when its expected mid-amplitude point lies in a usable beat.
     let usable_refs: Vec<f64> = refs.iter().copied().filter(|&r| at(&usable_span, r)).collect();
@@ -206,6 +266,7 @@ pub fn score_record(ppg: &[f32], ecg: &[f32], fs: f64) -> RecordScore {
         median_lag_secs: sorted.get(sorted.len() / 2).copied().unwrap_or(f64::NAN),
         assessed_fraction: (0..n).filter(|&i| ecg_ok[i] && ppg_ok[i]).count() as f64 / n.max(1) as f64,
         usable_coverage: ratio(usable_refs.len(), refs.len()),
+        error_sites,
     }
 }
 
@@ -279,6 +340,15 @@ impl EvalReport {
         }
         (c, f1s)
     }
+
+    /// The error sites of one label × split group, summed.
+    pub fn error_sites(&self, label: &str, split: &str) -> ErrorSites {
+        let mut s = ErrorSites::default();
+        for r in self.records.iter().filter(|r| r.label == label && r.split == split) {
+            s.add(r.error_sites);
+        }
+        s
+    }
 }
 
 impl fmt::Display for EvalReport {
@@ -296,6 +366,16 @@ impl fmt::Display for EvalReport {
                     let median = if f1s.is_empty() { f64::NAN } else if f1s.len() % 2 == 1 { f1s[f1s.len() / 2] } else { 0.5 * (f1s[f1s.len() / 2 - 1] + f1s[f1s.len() / 2]) };
                     writeln!(f, "{:<8} {:<6} {:>4} {:>7} {:>7} {:>5} {:>5}  {} {} {}  {:>9}", label, split, f1s.len(), c.tp + c.fn_, c.tp, c.fp, c.fn_, pct(c.sensitivity()), pct(c.ppv()), pct(c.f1()), pct(median))?;
                 }
+            }
+        }
+        writeln!(f, "\nwhere the main result's errors lie (outside usable: in beats the PPG quality check flags; short RR: a reference after an R-R interval < {:.0} % of the local median, its pulse often too weak to reach the finger)", 100.0 * SHORT_RR_FRACTION)?;
+        writeln!(f, "{:<8} {:<6} {:>5} {:>15} {:>5} {:>15} {:>19} {:>9}", "rhythm", "split", "FP", "outside usable", "FN", "outside usable", "usable, short RR", "other")?;
+        for label in ["non-AF", "AF"] {
+            for split in ["train", "test"] {
+                let (c, _) = self.group(label, split, false);
+                let s = self.error_sites(label, split);
+                let other = c.fn_ - s.fn_outside_usable - s.fn_after_short_rr;
+                writeln!(f, "{:<8} {:<6} {:>5} {:>15} {:>5} {:>15} {:>19} {:>9}", label, split, c.fp, s.fp_outside_usable, c.fn_, s.fn_outside_usable, s.fn_after_short_rr, other)?;
             }
         }
         writeln!(f, "\nper record:")?;
@@ -322,6 +402,17 @@ mod tests {
         let c = Counts { tp: 90, fp: 10, fn_: 0 };
         assert!((c.f1() - 180.0 / 190.0).abs() < 1e-12 && c.sensitivity() == 1.0 && (c.ppv() - 0.9).abs() < 1e-12);
         assert!(Counts::default().f1().is_nan());
+    }
+
+    #[test]
+    fn a_beat_after_a_short_interval_is_told_apart_and_flags_follow_the_matching() {
+        let mut r: Vec<f64> = (0..30).map(|k| k as f64).collect();
+        r[16] = 15.6; // premature beat 0.6 s after beat 15, then a compensatory pause
+        let short = after_short_rr(&r);
+        assert_eq!(short.iter().enumerate().filter(|(_, s)| **s).map(|(j, _)| j).collect::<Vec<_>>(), vec![16]);
+        assert!(after_short_rr(&[]).is_empty() && after_short_rr(&[1.0]) == [false]);
+        let (matched, found) = match_flags(&[1.05, 1.1, 2.2, 3.0], &[1.0, 2.0, 3.0], 0.15);
+        assert_eq!((matched, found), (vec![true, false, false, true], vec![true, false, true]));
     }
 
     #[test]

@@ -25,6 +25,8 @@ pub enum ModelError {
     Checksum { path: PathBuf, expected: String, actual: String },
     #[error("{path}: the weights do not fit the {variant:?} network with {classes} classes: {what}")]
     Weights { path: PathBuf, variant: Variant, classes: usize, what: String },
+    #[error(transparent)]
+    Rhythm(#[from] super::rhythm::RhythmError),
     #[error("no model found: looked for {DEFAULT_MANIFEST} in {0}")]
     NotFound(String),
 }
@@ -49,7 +51,7 @@ pub struct ModelManifest {
 }
 
 impl ModelManifest {
-    /// "CardioPPG-AF 1.0.0 (full; trained on …)".
+    /// "CardioPPG-AF 1.1.0 (full; trained on …)".
     pub fn label(&self) -> String {
         format!("{} {} ({:?}; trained on {})", self.name, self.version, self.variant, self.trained_on)
     }
@@ -61,6 +63,9 @@ pub struct LoadedModel {
     pub manifest: ModelManifest,
     pub manifest_path: PathBuf,
     pub network: Network,
+    /// The rhythm extension found beside the manifest ([`super::rhythm::RHYTHM_FILE`]), if any:
+    /// shown beside the network's probabilities, never instead of them.
+    pub rhythm: Option<super::rhythm::RhythmModel>,
 }
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -106,7 +111,10 @@ pub fn load(manifest_path: &Path, device: &Device) -> Result<LoadedModel, ModelE
     let network = Network::new(manifest.variant, manifest.classes.len(), device)
         .try_load_record(record)
         .map_err(|e| weights_err(e.to_string()))?;
-    Ok(LoadedModel { manifest, manifest_path: manifest_path.into(), network })
+    // A rhythm file that is there but unreadable is refused like corrupted weights, not skipped.
+    let rhythm_path = manifest_path.parent().unwrap_or(Path::new(".")).join(super::rhythm::RHYTHM_FILE);
+    let rhythm = if rhythm_path.exists() { Some(super::rhythm::RhythmModel::load(&rhythm_path)?) } else { None };
+    Ok(LoadedModel { manifest, manifest_path: manifest_path.into(), network, rhythm })
 }
 
 /// Writes `<stem>.bpk` and `<stem>.json` into `dir`; the manifest gets the weights' SHA-256.

@@ -150,6 +150,57 @@ pub fn score(set: &CycleSet, pred: &Predictions, positive: usize) -> SetResult {
     }
 }
 
+/// The no-skill reference the network must beat: for every cycle of a set of `n`, the mean
+/// lead-II ECG cycle of `fit` (the cycles the network was fitted on) and the class shares of
+/// `fit`'s labelled cycles. It ignores the PPG, so its r and rRMSE say how much of the score
+/// comes from ECG cycles simply looking alike (every cycle starts and ends on an R-peak), and its
+/// AUCs are 0.5.
+pub fn mean_template_predictions(fit: &CycleSet, n: usize, classes: usize) -> Predictions {
+    let mut template = vec![0.0f64; CYCLE_LEN];
+    let mut counted = 0usize;
+    let mut shares = vec![0.0f64; classes];
+    for i in 0..fit.len() {
+        if fit.ecg_weight[i] > 0.0 {
+            for (t, &v) in template.iter_mut().zip(fit.ecg_row(i)) {
+                *t += v as f64;
+            }
+            counted += 1;
+        }
+        if let Some(s) = usize::try_from(fit.class[i]).ok().and_then(|c| shares.get_mut(c)) {
+            *s += 1.0;
+        }
+    }
+    let labelled: f64 = shares.iter().sum();
+    let template: Vec<f32> = template.iter().map(|&t| (t / counted.max(1) as f64) as f32).collect();
+    let probs: Vec<f32> = shares.iter().map(|&s| if labelled > 0.0 { (s / labelled) as f32 } else { 1.0 / classes as f32 }).collect();
+    Predictions { ecg: template.repeat(n), probs: probs.repeat(n), classes }
+}
+
+/// The oracle of the paper's protocol: each cycle of `set` gets the mean lead-II ECG cycle of
+/// its own record's cycles in `fit` (both subsets of one [`super::data::CycleSet`], so record
+/// indices agree); the class shares as in [`mean_template_predictions`]. It knows who the
+/// patient is and nothing else, so it bounds what recognising the patient alone can score; a
+/// record with no fitted cycle gets the overall mean.
+pub fn record_template_predictions(fit: &CycleSet, set: &CycleSet, classes: usize) -> Predictions {
+    let overall = mean_template_predictions(fit, 1, classes);
+    let mut sums: BTreeMap<u32, (Vec<f64>, usize)> = BTreeMap::new();
+    for i in (0..fit.len()).filter(|&i| fit.ecg_weight[i] > 0.0) {
+        let (sum, n) = sums.entry(fit.record[i]).or_insert_with(|| (vec![0.0; CYCLE_LEN], 0));
+        for (s, &v) in sum.iter_mut().zip(fit.ecg_row(i)) {
+            *s += v as f64;
+        }
+        *n += 1;
+    }
+    let mut ecg = Vec::with_capacity(set.len() * CYCLE_LEN);
+    for i in 0..set.len() {
+        match sums.get(&set.record[i]) {
+            Some((sum, n)) => ecg.extend(sum.iter().map(|&s| (s / *n as f64) as f32)),
+            None => ecg.extend_from_slice(&overall.ecg),
+        }
+    }
+    Predictions { ecg, probs: overall.probs.repeat(set.len()), classes }
+}
+
 /// One table row: "model | protocol | beats | r | rRMSE | AUC beat | AUC record".
 pub fn table_row(model: &str, protocol: &str, s: &SetResult) -> String {
     format!(
@@ -188,6 +239,45 @@ mod tests {
         assert_eq!(auc(&[0.1, 0.4, 0.35, 0.8], &[false, false, true, true]), 0.75);
         assert_eq!(auc(&[0.5, 0.5], &[false, true]), 0.5);
         assert!(auc(&[0.5], &[true]).is_nan());
+    }
+
+    /// Two records: record 0 has ECG rows of 1s and 3s (AF), record 1 rows of 10s (non-AF);
+    /// the last row has no lead-II ECG and must not count.
+    fn two_records() -> CycleSet {
+        let rows: [(f32, i32, f32, u32); 4] = [(1.0, 0, 1.0, 0), (3.0, 0, 1.0, 0), (10.0, 1, 1.0, 1), (99.0, 1, 0.0, 1)];
+        let mut set = CycleSet::default();
+        for (v, class, w, rec) in rows {
+            set.ppg.extend(vec![0.0; CYCLE_LEN]);
+            set.ecg.extend(vec![v; CYCLE_LEN]);
+            set.class.push(class);
+            set.ecg_weight.push(w);
+            set.record.push(rec);
+            set.beat.push(0);
+        }
+        set.records = ["AF", "non-AF"]
+            .iter()
+            .enumerate()
+            .map(|(k, label)| super::super::data::RecordCycles {
+                row: super::super::data::SplitRow { dataset: "d".into(), record: format!("r{k}"), patient: format!("p{k}"), label: Some(label.to_string()), split: super::super::data::Split::Train },
+                ecg_lead: Some("II".into()),
+                beats: 2,
+                usable: 2,
+                ecg_excluded: false,
+            })
+            .collect();
+        set
+    }
+
+    #[test]
+    fn the_references_average_the_fitted_ecg_overall_and_per_record() {
+        let fit = two_records();
+        let mean = mean_template_predictions(&fit, 2, 2);
+        assert_eq!(mean.ecg.len(), 2 * CYCLE_LEN);
+        assert!(mean.ecg.iter().all(|&v| (v - 14.0 / 3.0).abs() < 1e-5), "{}", mean.ecg[0]);
+        assert_eq!(&mean.probs[..2], &[0.5, 0.5]);
+        let own = record_template_predictions(&fit, &fit.subset(&[2, 0]), 2);
+        assert!(own.ecg[..CYCLE_LEN].iter().all(|&v| v == 10.0) && own.ecg[CYCLE_LEN..].iter().all(|&v| v == 2.0));
+        assert_eq!(score(&fit, &mean_template_predictions(&fit, fit.len(), 2), 0).beat_auc, 0.5, "no skill");
     }
 
     #[test]

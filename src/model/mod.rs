@@ -11,6 +11,7 @@ pub mod evaluate;
 pub mod infer;
 pub mod network;
 pub mod pipeline;
+pub mod rhythm;
 pub mod train;
 
 pub use network::{Network, NetworkOutput, Variant};

@@ -23,11 +23,12 @@ use serde::{Deserialize, Serialize};
 use super::bundle::{self, LoadedModel, ModelError, ModelManifest};
 use super::data::{CycleSet, DataError, Split, SplitRow, extract_cycles, read_splits};
 use super::evaluate::{self, SetResult};
+use super::rhythm::{self, RhythmError, RhythmModel, RHYTHM_FILE};
 use super::network::{Network, Variant, top_k};
 use super::train::{EpochLog, TrainConfig, train};
 
 pub const MODEL_NAME: &str = "CardioPPG-AF";
-pub const MODEL_VERSION: &str = "1.0.0";
+pub const MODEL_VERSION: &str = "1.1.0";
 pub const TRAINED_ON: &str = "MIMIC PERform AF (AF/non-AF labels) and BIDMC (ECG only), train patients of splits.csv";
 /// The class whose probability the AUC scores.
 pub const POSITIVE_CLASS: &str = "AF";
@@ -38,6 +39,8 @@ pub enum PipelineError {
     Data(#[from] DataError),
     #[error(transparent)]
     Model(#[from] ModelError),
+    #[error(transparent)]
+    Rhythm(#[from] RhythmError),
     #[error("{0}")]
     Other(String),
 }
@@ -159,7 +162,7 @@ fn save(net: Network, variant: Variant, classes: &[String], plan: &TrainPlan, lo
 pub fn evaluate_models(data_dir: &Path, models_dir: &Path, device: &Device) -> Result<String, PipelineError> {
     let mut out = String::new();
     let test_rows = rows(data_dir, Split::Test)?;
-    let mut sets: Option<(CycleSet, CycleSet, Vec<String>)> = None;
+    let mut sets: Option<(CycleSet, CycleSet, CycleSet, Vec<String>)> = None;
     let mut per_record = String::new();
     let _ = writeln!(out, "{}", evaluate::table_header());
     for variant in [Variant::Full, Variant::Lightweight] {
@@ -169,10 +172,10 @@ pub fn evaluate_models(data_dir: &Path, models_dir: &Path, device: &Device) -> R
             .map_err(|e| PipelineError::Other(format!("{}: train_config.plan: {e}", path.display())))?;
         if sets.is_none() {
             let test = extract_cycles(data_dir, &test_rows, &manifest.classes)?;
-            let (_, hold) = train_cycles(data_dir, &plan.data, &manifest.classes)?;
-            sets = Some((test, hold, manifest.classes.clone()));
+            let (fit, hold) = train_cycles(data_dir, &plan.data, &manifest.classes)?;
+            sets = Some((test, fit, hold, manifest.classes.clone()));
         }
-        let (test, hold, classes) = sets.as_ref().expect("sets were just built");
+        let (test, _, hold, classes) = sets.as_ref().expect("sets were just built");
         if *classes != manifest.classes {
             return Err(PipelineError::Other(format!("{}: classes differ between the shipped variants", path.display())));
         }
@@ -184,6 +187,107 @@ pub fn evaluate_models(data_dir: &Path, models_dir: &Path, device: &Device) -> R
         let _ = writeln!(out, "{}", evaluate::table_row(&name, "paper: random 20 % of train patients' cycles", &paper));
         let _ = writeln!(per_record, "\nPer test record, {name}:\n\n{}", evaluate::record_table(&held_out));
     }
+    if let Some((test, fit, hold, classes)) = &sets {
+        let name = "Reference: mean train ECG cycle, class shares (ignores the PPG)";
+        for (protocol, set) in [("held-out test patients", test), ("paper: random 20 % of train patients' cycles", hold)] {
+            let pred = evaluate::mean_template_predictions(fit, set.len(), classes.len());
+            let positive = classes.iter().position(|c| c == POSITIVE_CLASS).unwrap_or(0);
+            let _ = writeln!(out, "{}", evaluate::table_row(name, protocol, &evaluate::score(set, &pred, positive)));
+        }
+        let positive = classes.iter().position(|c| c == POSITIVE_CLASS).unwrap_or(0);
+        let oracle = evaluate::record_template_predictions(fit, hold, classes.len());
+        let name = "Reference: the patient's own mean train ECG cycle (knows the patient, ignores the PPG)";
+        let _ = writeln!(out, "{}", evaluate::table_row(name, "paper: random 20 % of train patients' cycles", &evaluate::score(hold, &oracle, positive)));
+    }
+    out.push_str(&rhythm_rows(data_dir, models_dir, &test_rows)?);
     out.push_str(&per_record);
     Ok(out)
+}
+
+/// The labelled MIMIC PERform AF records of `rows`, each with its PPG beat analysis (the rhythm
+/// extension reads the pulse alone) and whether it is AF.
+fn labelled_pulse_analyses(data_dir: &Path, rows: &[SplitRow]) -> Result<Vec<(SplitRow, bool, crate::dsp::beats::BeatAnalysis)>, PipelineError> {
+    let mut out = Vec::new();
+    for row in rows.iter().filter(|r| r.label.is_some()) {
+        let path = super::data::record_path(data_dir, row)
+            .ok_or_else(|| DataError::Data { path: data_dir.join(&row.dataset), what: format!("record {} of splits.csv not found", row.record) })?;
+        let rec = crate::io::open(&path).map_err(DataError::from)?;
+        let ppg = &rec.channels[rec.ppg_channel().ok_or_else(|| DataError::Data { path: path.clone(), what: "no PPG channel".into() })?];
+        let analysis = crate::dsp::beats::analyse_beats(&ppg.samples, ppg.sample_rate_hz, None);
+        out.push((row.clone(), row.label.as_deref() == Some(POSITIVE_CLASS), analysis));
+    }
+    Ok(out)
+}
+
+/// What `cardioppg train-rhythm` fitted, with its leave-one-patient-out validation inside the
+/// train patients (the test patients are not read).
+pub struct RhythmFit {
+    pub model: RhythmModel,
+    /// Each train recording's mean P(AF) from a fit on the other patients, with its label.
+    pub cv_recordings: Vec<(String, bool, f64)>,
+    pub cv_window_auc: f64,
+    pub cv_recording_auc: f64,
+}
+
+/// `cardioppg train-rhythm`: fits the rhythm extension on every window of the labelled train
+/// patients, writes [`RHYTHM_FILE`] into `out_dir`, and validates the recipe patient by patient.
+pub fn train_rhythm(data_dir: &Path, out_dir: &Path, command: &str) -> Result<RhythmFit, PipelineError> {
+    let mut per_record = Vec::new();
+    for (row, is_af, analysis) in labelled_pulse_analyses(data_dir, &rows(data_dir, Split::Train)?)? {
+        let feats: Vec<_> = rhythm::windows(&rhythm::usable_intervals(&analysis)).into_iter().map(|(_, f)| (f, is_af)).collect();
+        per_record.push((row, is_af, feats));
+    }
+    let all: Vec<_> = per_record.iter().flat_map(|r| r.2.iter().copied()).collect();
+    let trained_on = "MIMIC PERform AF, labelled train patients of splits.csv (every full window of their usable pulses)";
+    let model = RhythmModel::fit(&all, trained_on, command)?;
+    let (mut win_scores, mut win_pos, mut cv_recordings) = (Vec::new(), Vec::new(), Vec::new());
+    for (row, is_af, feats) in per_record.iter().filter(|r| !r.2.is_empty()) {
+        let others: Vec<_> = per_record.iter().filter(|o| o.0.patient != row.patient).flat_map(|o| o.2.iter().copied()).collect();
+        let m = RhythmModel::fit(&others, "", "")?;
+        let probs: Vec<f64> = feats.iter().map(|(f, _)| m.probability(f)).collect();
+        win_scores.extend(&probs);
+        win_pos.extend(std::iter::repeat_n(*is_af, probs.len()));
+        cv_recordings.push((row.record.clone(), *is_af, probs.iter().sum::<f64>() / probs.len() as f64));
+    }
+    let cv_recording_auc = evaluate::auc(&cv_recordings.iter().map(|r| r.2).collect::<Vec<_>>(), &cv_recordings.iter().map(|r| r.1).collect::<Vec<_>>());
+    std::fs::create_dir_all(out_dir).map_err(|source| RhythmError::Io { path: out_dir.into(), source })?;
+    model.save(&out_dir.join(RHYTHM_FILE))?;
+    Ok(RhythmFit { model, cv_window_auc: evaluate::auc(&win_scores, &win_pos), cv_recording_auc, cv_recordings })
+}
+
+/// The rhythm extension's row (AUCs only: it generates no ECG) and its per-record table on the
+/// held-out test patients; a note instead when `models_dir` has no extension file.
+fn rhythm_rows(data_dir: &Path, models_dir: &Path, test_rows: &[SplitRow]) -> Result<String, PipelineError> {
+    let path = models_dir.join(RHYTHM_FILE);
+    if !path.exists() {
+        return Ok(format!("\n(no rhythm extension: {} not found)\n", path.display()));
+    }
+    let model = RhythmModel::load(&path)?;
+    let (mut beat_scores, mut beat_pos, mut rec_scores, mut rec_pos) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut table = String::from("| record | label | windows | median nRMSSD | median Shannon entropy | P(AF), rhythm |\n| --- | --- | --- | --- | --- | --- |\n");
+    for (row, is_af, analysis) in labelled_pulse_analyses(data_dir, test_rows)? {
+        let label = row.label.as_deref().unwrap_or("");
+        let Some(a) = model.assess(&analysis) else {
+            let _ = writeln!(table, "| {} | {label} | 0 | – | – | – |", row.record);
+            continue;
+        };
+        for p in a.per_beat.iter().flatten() {
+            beat_scores.push(*p);
+            beat_pos.push(is_af);
+        }
+        rec_scores.push(a.af_probability);
+        rec_pos.push(is_af);
+        let _ = writeln!(table, "| {} | {label} | {} | {:.3} | {:.3} | {:.3} |", row.record, a.windows, a.median_nrmssd, a.median_shannon_entropy, a.af_probability);
+    }
+    Ok(format!(
+        "| {} {} (extension, not the network: pulse-interval irregularity) | held-out test patients | – | – | – | {:.3} | {:.3} |\n\nPer test record, {} {} ({} windows of {} usable pulses fitted on):\n\n{table}",
+        model.name,
+        model.version,
+        evaluate::auc(&beat_scores, &beat_pos),
+        evaluate::auc(&rec_scores, &rec_pos),
+        model.name,
+        model.version,
+        model.fitted_windows,
+        model.window_beats,
+    ))
 }

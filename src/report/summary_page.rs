@@ -100,6 +100,9 @@ fn identification(rows: &mut Vec<Row>, input: &ReportInput) {
     field(rows, "Application", &format!("CardioPPG Review {}", p.app_version), BLACK);
     field(rows, "Model", &format!("{} {} ({}), trained on {}", p.model_name, p.model_version, p.model_variant, p.trained_on), BLACK);
     field(rows, "Model weights SHA-256", &p.weights_sha256, BLACK);
+    if let Some(r) = input.analysis.model.as_ref().and_then(|m| m.rhythm.as_ref()) {
+        field(rows, "Rhythm extension", &format!("{} (pulse-interval irregularity, not the network), fitted on {}", r.model, r.trained_on), BLACK);
+    }
     field(rows, "Computed on", &p.device, BLACK);
     field(rows, "Report created", &utc_time(p.created_unix_secs), BLACK);
 }
@@ -148,6 +151,9 @@ fn findings(rows: &mut Vec<Row>, input: &ReportInput) {
         _ => format!("Result category: unreadable — fewer than {MIN_USABLE_BEATS} beats were good enough for the network."),
     };
     text_block(rows, &category, BLACK);
+    if let Some(r) = &model.rhythm {
+        text_block(rows, &format!("Beside the network — {}.", r.summary()), BLACK);
+    }
 }
 
 fn quality(rows: &mut Vec<Row>, input: &ReportInput) {

@@ -153,6 +153,9 @@ fn versions(ui: &mut Ui, info: &Context<'_>) {
                 ui.label("Weights SHA-256");
                 ui.monospace(&m.sha256);
                 ui.end_row();
+                ui.label("Rhythm extension");
+                ui.label(m.rhythm.as_deref().unwrap_or("none beside this model"));
+                ui.end_row();
                 ui.label("Model folder");
                 ui.label(m.manifest_path.parent().map_or(String::new(), |p| p.display().to_string()));
                 ui.end_row();

@@ -61,6 +61,33 @@ pub fn findings(ui: &mut Ui, analysis: &Analysis, model: Option<&ModelInfo>, rev
     if let Some(m) = model {
         ui.small(format!("{} {} ({}), trained on {}", m.name, m.version, m.variant, m.trained_on));
     }
+    if let Some(r) = &results.rhythm {
+        rhythm_extension(ui, r);
+    }
+}
+
+/// The rhythm extension, apart from the network's findings and without a verdict of its own: it
+/// reads the pulse intervals, which the single-cycle network cannot see.
+fn rhythm_extension(ui: &mut Ui, r: &crate::analysis::RhythmFinding) {
+    ui.add_space(4.0);
+    ui.group(|ui| {
+        ui.label(RichText::new("Rhythm extension (not the network)").strong());
+        match &r.assessment {
+            Some(a) => {
+                ui.horizontal(|ui| {
+                    ui.label("P(AF) from pulse-interval irregularity");
+                    ui.label(RichText::new(format!("{:.2}", a.af_probability)).strong());
+                });
+                ui.add(egui::ProgressBar::new(a.af_probability as f32).desired_height(6.0));
+                ui.small(format!("{} windows of {} usable pulses; median nRMSSD {:.3}, Shannon entropy {:.2}", a.windows, r.window_beats, a.median_nrmssd, a.median_shannon_entropy));
+            }
+            None => {
+                ui.colored_label(colors::FLAGGED_BEAT, "unreadable");
+                ui.small(format!("needs {} consecutive usable pulses", r.window_beats));
+            }
+        }
+        ui.small(format!("{}, fitted on {}", r.model, r.trained_on));
+    });
 }
 
 pub fn review_panel(ui: &mut Ui, review: Option<&Review>, current_beat: usize, can_undo: bool, can_redo: bool, actions: &mut Vec<SideAction>) {

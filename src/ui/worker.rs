@@ -89,6 +89,8 @@ pub struct ModelInfo {
     pub variant: String,
     /// The manifest loaded; its folder holds the model card (README.md).
     pub manifest_path: PathBuf,
+    /// "CardioPPG rhythm extension 1.0.0 (not the network), fitted on …", when one ships.
+    pub rhythm: Option<String>,
 }
 
 /// The UI's end of the workers.
@@ -195,7 +197,7 @@ fn run(preference: DevicePreference, mut class_map_settings: IgSettings, command
         let (Some(model), Some(beats)) = (&model, &analysis.beats) else { continue };
         let keep_going = || !cancel.load(Ordering::Acquire);
         let progress = |done, total| emit(Event::Progress { done, total });
-        match run_model(&model.network, &model.manifest, beats, &compute.device, MODEL_BATCH, keep_going, progress) {
+        match run_model(&model.network, &model.manifest, beats, model.rhythm.as_ref(), &compute.device, MODEL_BATCH, keep_going, progress) {
             Ok(results) => {
                 let with_model = Arc::new(analysis.with_model(results));
                 current = Some(with_model.clone());
@@ -228,7 +230,15 @@ fn start_attributions(analysis: &Analysis, model: &LoadedModel, compute: &Comput
 
 fn model_info(model: &LoadedModel) -> ModelInfo {
     let m = &model.manifest;
-    ModelInfo { name: m.name.clone(), version: m.version.clone(), trained_on: m.trained_on.clone(), sha256: m.weights_sha256.clone(), variant: format!("{:?}", m.variant), manifest_path: model.manifest_path.clone() }
+    ModelInfo {
+        name: m.name.clone(),
+        version: m.version.clone(),
+        trained_on: m.trained_on.clone(),
+        sha256: m.weights_sha256.clone(),
+        variant: format!("{:?}", m.variant),
+        manifest_path: model.manifest_path.clone(),
+        rhythm: model.rhythm.as_ref().map(|r| format!("{} {} (not the network), fitted on {}", r.name, r.version, r.trained_on)),
+    }
 }
 
 /// The beat-map thread: serves the newest [`Command::ExplainBeat`] and skips older ones.

@@ -10,7 +10,12 @@ use cardioppg::model::device::{self, ComputeDevice, DevicePreference};
 /// The beats of the non-AF MIMIC PERform sample excerpt's PPG, through the same beat analysis
 /// and cycle normalisation as training.
 pub fn sample_beats() -> BeatAnalysis {
-    let rec = cardioppg::io::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/mimic_perform_non_af_002_nonAF_60s.hea")).unwrap();
+    beats_of(&Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-data/mimic_perform_non_af_002_nonAF_60s.hea"))
+}
+
+/// The PPG beats of a recording (without its ECG).
+pub fn beats_of(path: &Path) -> BeatAnalysis {
+    let rec = cardioppg::io::open(path).unwrap();
     let ppg = &rec.channels[rec.ppg_channel().unwrap()];
     analyse_beats(&ppg.samples, ppg.sample_rate_hz, None)
 }
