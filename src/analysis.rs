@@ -125,19 +125,27 @@ pub struct ModelResults {
 }
 
 /// The rhythm extension on a recording ([`crate::model::rhythm`]): pulse-interval irregularity,
-/// not the network. `assessment` is `None` with fewer than one window of usable pulses.
+/// not the network. `assessment` is `None` when no window of usable pulses holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RhythmFinding {
     /// "CardioPPG rhythm extension 1.0.0".
     pub model: String,
     pub trained_on: String,
+    /// Of the extension's file.
+    pub sha256: String,
     pub window_beats: usize,
     pub assessment: Option<RhythmAssessment>,
 }
 
 impl RhythmFinding {
     pub fn new(model: &RhythmModel, beats: &BeatAnalysis) -> Self {
-        RhythmFinding { model: format!("{} {}", model.name, model.version), trained_on: model.trained_on.clone(), window_beats: model.window_beats, assessment: model.assess(beats) }
+        RhythmFinding {
+            model: format!("{} {}", model.name, model.version),
+            trained_on: model.trained_on.clone(),
+            sha256: model.sha256.clone(),
+            window_beats: model.window_beats,
+            assessment: model.assess(beats),
+        }
     }
 
     /// One line for texts and annotations; it ends in [`Self::SUMMARY_END`].
@@ -147,7 +155,7 @@ impl RhythmFinding {
                 "{}: P(AF) {:.3} from pulse-interval irregularity over {} window{} of {} usable pulses (median nRMSSD {:.3}, Shannon entropy {:.2}) {}",
                 self.model, a.af_probability, a.windows, if a.windows == 1 { "" } else { "s" }, self.window_beats, a.median_nrmssd, a.median_shannon_entropy, Self::SUMMARY_END
             ),
-            None => format!("{}: unreadable, fewer than {} consecutive usable pulses {}", self.model, self.window_beats, Self::SUMMARY_END),
+            None => format!("{}: unreadable, no window of {} usable pulses {}", self.model, self.window_beats, Self::SUMMARY_END),
         }
     }
 

@@ -117,10 +117,11 @@ fn file_name(path: &Path) -> String {
     path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-/// What besides the file and the model decides a report: its options and the saved review.
-fn inputs_sha256(options: &ReportOptions, review: &crate::review::Review) -> String {
+/// What besides the file and the network's weights decides a report: its options, the saved
+/// review and the rhythm extension's file.
+fn inputs_sha256(options: &ReportOptions, review: &crate::review::Review, rhythm_sha256: &str) -> String {
     let review = serde_json::to_string(review).unwrap_or_default();
-    crate::model::bundle::sha256_hex(format!("{options:?}\n{review}").as_bytes())
+    crate::model::bundle::sha256_hex(format!("{options:?}\n{review}\n{rhythm_sha256}").as_bytes())
 }
 
 fn process(path: &Path, out: &Path, headless: &Headless, options: &BatchOptions, previous: &BTreeMap<String, BatchRow>) -> BatchRow {
@@ -137,7 +138,8 @@ fn process(path: &Path, out: &Path, headless: &Headless, options: &BatchOptions,
         }
     };
     row.sha256 = session.recording_sha256().to_string();
-    row.inputs_sha256 = inputs_sha256(&options.report, session.review());
+    let rhythm_sha256 = headless.model.rhythm.as_ref().map_or("", |r| r.sha256.as_str());
+    row.inputs_sha256 = inputs_sha256(&options.report, session.review(), rhythm_sha256);
     if let Some(old) = previous.get(&file) {
         let same = old.sha256 == row.sha256 && old.model_weights_sha256 == weights && old.inputs_sha256 == row.inputs_sha256;
         if same && old.error.is_empty() && out.join(&old.report).is_file() {

@@ -368,7 +368,7 @@ impl fmt::Display for EvalReport {
                 }
             }
         }
-        writeln!(f, "\nwhere the main result's errors lie (outside usable: in beats the PPG quality check flags; short RR: a reference after an R-R interval < {:.0} % of the local median, its pulse often too weak to reach the finger)", 100.0 * SHORT_RR_FRACTION)?;
+        writeln!(f, "\nwhere the main result's errors lie (outside usable: in beats the PPG quality check flags; short RR: a reference after an R-R interval < {:.0} % of the local median, where a pulse deficit is expected)", 100.0 * SHORT_RR_FRACTION)?;
         writeln!(f, "{:<8} {:<6} {:>5} {:>15} {:>5} {:>15} {:>19} {:>9}", "rhythm", "split", "FP", "outside usable", "FN", "outside usable", "usable, short RR", "other")?;
         for label in ["non-AF", "AF"] {
             for split in ["train", "test"] {

@@ -9,8 +9,10 @@
 /// Why a beat is not usable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum QualityReason {
-    /// NaN samples (a gap in the recording) inside the PPG beat or its ECG cycle.
+    /// NaN samples (a gap in the recording) inside the PPG beat.
     NanGap,
+    /// NaN samples inside the beat's reference ECG cycle (the PPG itself is whole).
+    EcgGap,
     /// The PPG sits flat for ≥ 40 ms at a rail: its global maximum or minimum, where that value
     /// holds ≥ 0.5 % of all samples (the signal saturates there).
     Clipping,
@@ -25,9 +27,15 @@ pub enum QualityReason {
 }
 
 impl QualityReason {
+    /// About the reference ECG, not the pulse: the PPG of the beat is fine.
+    pub fn is_ecg_side(self) -> bool {
+        matches!(self, QualityReason::MissingEcgMatch | QualityReason::EcgGap)
+    }
+
     pub fn describe(self) -> &'static str {
         match self {
             QualityReason::NanGap => "gap in the recording",
+            QualityReason::EcgGap => "gap in the reference ECG",
             QualityReason::Clipping => "signal clipped at the rail",
             QualityReason::ImplausibleDuration => "beat length outside 30–240 bpm",
             QualityReason::LowTemplateCorrelation => "shape unlike neighbouring beats",
@@ -84,8 +92,10 @@ pub fn assess(raw_ppg: &[f32], shape_ppg: &[f32], raw_ecg: Option<&[f32]>, beats
                 (Some(e), Some((s, t))) => e[s.min(e.len())..t.min(e.len())].iter().any(|v| v.is_nan()),
                 _ => false,
             };
-            if span.iter().any(|v| v.is_nan()) || ecg_gap {
+            if span.iter().any(|v| v.is_nan()) {
                 reasons.push(QualityReason::NanGap);
+            } else if ecg_gap {
+                reasons.push(QualityReason::EcgGap);
             }
             if (hi_saturates && has_run_at(span, rail_hi, clip_run)) || (lo_saturates && has_run_at(span, rail_lo, clip_run)) {
                 reasons.push(QualityReason::Clipping);

@@ -10,8 +10,10 @@
 //!   window, Dash's share), then the normalised RMSSD (RMSSD / mean interval) and the Shannon
 //!   entropy of the intervals in [`ENTROPY_BINS`] bins (normalised to [0, 1]).
 //! - 32 pulses (about 30 s, the usual minimum AF episode) rather than Dash's 128, so that a
-//!   1-minute excerpt at 50 bpm is readable; chosen over 64 by the leave-one-patient-out AUC
-//!   inside the train patients (`cardioppg train-rhythm` prints it), not on the test patients.
+//!   1-minute excerpt at 50 bpm is readable; 32 was preferred to 64 also because its
+//!   leave-one-patient-out AUC inside the train patients was higher (0.978 against 0.917, with
+//!   windows not yet bounded by [`MAX_FLAGGED_IN_WINDOW`]), never on the test patients. The
+//!   window's pulses lie within 40 consecutive beats, so it never joins stretches far apart.
 //! - A ridge-penalised logistic regression on the standardised features, fitted on the windows
 //!   of the labelled train patients only (`cardioppg train-rhythm`). The ridge (λ = 1, fixed
 //!   before fitting) keeps the coefficients finite when the train windows separate perfectly.
@@ -22,9 +24,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::dsp::beats::BeatAnalysis;
-use crate::dsp::quality::QualityReason;
 
 pub const WINDOW_BEATS: usize = 32;
+/// A window may step over at most this many flagged beats: its 32 usable pulses lie within 40
+/// consecutive beats, so a window never joins stretches minutes apart across an artefact.
+pub const MAX_FLAGGED_IN_WINDOW: usize = 8;
 pub const TRIM_EACH_SIDE: usize = 2;
 pub const ENTROPY_BINS: usize = 16;
 pub const RIDGE_LAMBDA: f64 = 1.0;
@@ -37,7 +41,7 @@ pub enum RhythmError {
     Io { path: PathBuf, source: std::io::Error },
     #[error("{path}: {what}")]
     Format { path: PathBuf, what: String },
-    #[error("no labelled windows of both classes to fit the rhythm extension on")]
+    #[error("no labelled windows of both classes to fit the rhythm extension on, or the fit did not converge")]
     NothingToFit,
 }
 
@@ -61,6 +65,7 @@ pub struct RhythmModel {
     pub version: String,
     pub features: Vec<String>,
     pub window_beats: usize,
+    pub max_flagged_in_window: usize,
     pub trim_each_side: usize,
     pub entropy_bins: usize,
     pub ridge_lambda: f64,
@@ -72,6 +77,10 @@ pub struct RhythmModel {
     pub trained_on: String,
     pub fitted_windows: usize,
     pub train_command: String,
+    /// SHA-256 of the file it was loaded from (provenance in reports and batch reuse); empty for
+    /// a model fitted in this process.
+    #[serde(skip)]
+    pub sha256: String,
 }
 
 /// The extension applied to one recording.
@@ -87,14 +96,15 @@ pub struct RhythmAssessment {
     pub per_beat: Vec<Option<f64>>,
 }
 
-/// Intervals (s) of the beats whose PPG is usable, with their beat index. The ECG match is not
-/// required: the rhythm is read from the pulse alone.
+/// Intervals (s) of the beats whose PPG is usable, with their beat index. Flags about the
+/// reference ECG (no R-peak match, a gap in the ECG) do not count: the rhythm is read from the
+/// pulse alone, with or without an ECG in the file.
 pub fn usable_intervals(analysis: &BeatAnalysis) -> Vec<(usize, f64)> {
     analysis
         .beats
         .iter()
         .enumerate()
-        .filter(|(_, b)| b.issues.iter().all(|&r| r == QualityReason::MissingEcgMatch))
+        .filter(|(_, b)| b.issues.iter().all(|r| r.is_ecg_side()))
         .map(|(i, b)| (i, b.duration_secs()))
         .collect()
 }
@@ -132,9 +142,24 @@ pub fn interval_features(window: &[(usize, f64)]) -> Option<IntervalFeatures> {
     Some(IntervalFeatures { nrmssd: rmssd / mean, shannon_entropy: entropy / (ENTROPY_BINS as f64).ln() })
 }
 
-/// Consecutive, non-overlapping windows of [`WINDOW_BEATS`] usable intervals with their features.
+/// Non-overlapping windows of [`WINDOW_BEATS`] usable intervals that lie within
+/// `WINDOW_BEATS + MAX_FLAGGED_IN_WINDOW` consecutive beats, with their features; the scan moves
+/// on by one usable beat where a window would span more.
 pub fn windows(intervals: &[(usize, f64)]) -> Vec<(&[(usize, f64)], IntervalFeatures)> {
-    intervals.chunks_exact(WINDOW_BEATS).filter_map(|w| Some((w, interval_features(w)?))).collect()
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + WINDOW_BEATS <= intervals.len() {
+        let w = &intervals[i..i + WINDOW_BEATS];
+        if w[WINDOW_BEATS - 1].0 - w[0].0 >= WINDOW_BEATS + MAX_FLAGGED_IN_WINDOW {
+            i += 1;
+            continue;
+        }
+        if let Some(f) = interval_features(w) {
+            out.push((w, f));
+        }
+        i += WINDOW_BEATS;
+    }
+    out
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -222,11 +247,15 @@ impl RhythmModel {
                 break;
             }
         }
+        if !w.iter().all(|v| v.is_finite()) {
+            return Err(RhythmError::NothingToFit);
+        }
         Ok(RhythmModel {
             name: "CardioPPG rhythm extension".into(),
             version: "1.0.0".into(),
             features: FEATURES.iter().map(|s| s.to_string()).collect(),
             window_beats: WINDOW_BEATS,
+            max_flagged_in_window: MAX_FLAGGED_IN_WINDOW,
             trim_each_side: TRIM_EACH_SIDE,
             entropy_bins: ENTROPY_BINS,
             ridge_lambda: RIDGE_LAMBDA,
@@ -237,6 +266,7 @@ impl RhythmModel {
             trained_on: trained_on.into(),
             fitted_windows: samples.len(),
             train_command: train_command.into(),
+            sha256: String::new(),
         })
     }
 
@@ -245,9 +275,10 @@ impl RhythmModel {
     pub fn load(path: &Path) -> Result<RhythmModel, RhythmError> {
         let text = std::fs::read_to_string(path).map_err(|source| RhythmError::Io { path: path.into(), source })?;
         let bad = |what: String| RhythmError::Format { path: path.into(), what };
-        let m: RhythmModel = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        if m.window_beats != WINDOW_BEATS || m.trim_each_side != TRIM_EACH_SIDE || m.entropy_bins != ENTROPY_BINS || m.features != FEATURES {
-            return Err(bad("window_beats/trim_each_side/entropy_bins/features differ from what this version computes".into()));
+        let mut m: RhythmModel = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        m.sha256 = super::bundle::sha256_hex(text.as_bytes());
+        if m.window_beats != WINDOW_BEATS || m.max_flagged_in_window != MAX_FLAGGED_IN_WINDOW || m.trim_each_side != TRIM_EACH_SIDE || m.entropy_bins != ENTROPY_BINS || m.features != FEATURES {
+            return Err(bad("window_beats/max_flagged_in_window/trim_each_side/entropy_bins/features differ from what this version computes".into()));
         }
         let finite = m.feature_mean.iter().chain(&m.coefficients).chain([&m.intercept]).all(|v| v.is_finite());
         if !finite || m.feature_sd.iter().any(|s| !(s.is_finite() && *s > 0.0)) {
@@ -326,6 +357,21 @@ mod tests {
     }
 
     #[test]
+    fn a_window_never_spans_a_long_run_of_flagged_beats() {
+        let ok: Vec<(usize, f64)> = (0..WINDOW_BEATS).map(|i| (i, 1.0)).collect();
+        assert_eq!(windows(&ok).len(), 1);
+        // 8 flagged beats inside: still one window; 9 or more: none.
+        for (gap, expected) in [(MAX_FLAGGED_IN_WINDOW, 1), (MAX_FLAGGED_IN_WINDOW + 1, 0), (500, 0)] {
+            let w: Vec<(usize, f64)> = (0..WINDOW_BEATS).map(|i| (if i < 10 { i } else { i + gap }, 1.0)).collect();
+            assert_eq!(windows(&w).len(), expected, "{gap} flagged beats");
+        }
+        // After a long artefact the scan finds the next full window.
+        let mut two: Vec<(usize, f64)> = (0..10).map(|i| (i, 1.0)).collect();
+        two.extend((0..WINDOW_BEATS).map(|i| (1000 + i, 1.0)));
+        assert_eq!(windows(&two).iter().map(|(w, _)| w[0].0).collect::<Vec<_>>(), vec![1000]);
+    }
+
+    #[test]
     fn the_fit_separates_the_classes_and_the_file_round_trips() {
         let mut seed = 11;
         let mut samples = Vec::new();
@@ -340,7 +386,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(RHYTHM_FILE);
         m.save(&path).unwrap();
-        assert_eq!(RhythmModel::load(&path).unwrap(), m);
+        let loaded = RhythmModel::load(&path).unwrap();
+        assert_eq!(loaded.sha256, crate::model::bundle::sha256_hex(&std::fs::read(&path).unwrap()));
+        assert_eq!(RhythmModel { sha256: String::new(), ..loaded }, m);
         let text = std::fs::read_to_string(&path).unwrap();
         let edited = text.replace(&format!("\"window_beats\": {WINDOW_BEATS}"), "\"window_beats\": 7");
         assert_ne!(text, edited);

@@ -101,7 +101,7 @@ fn identification(rows: &mut Vec<Row>, input: &ReportInput) {
     field(rows, "Model", &format!("{} {} ({}), trained on {}", p.model_name, p.model_version, p.model_variant, p.trained_on), BLACK);
     field(rows, "Model weights SHA-256", &p.weights_sha256, BLACK);
     if let Some(r) = input.analysis.model.as_ref().and_then(|m| m.rhythm.as_ref()) {
-        field(rows, "Rhythm extension", &format!("{} (pulse-interval irregularity, not the network), fitted on {}", r.model, r.trained_on), BLACK);
+        field(rows, "Rhythm extension", &format!("{} (pulse-interval irregularity, not the network), fitted on {}; file SHA-256 {}", r.model, r.trained_on, r.sha256), BLACK);
     }
     field(rows, "Computed on", &p.device, BLACK);
     field(rows, "Report created", &utc_time(p.created_unix_secs), BLACK);
@@ -167,6 +167,7 @@ fn quality(rows: &mut Vec<Row>, input: &ReportInput) {
     field(rows, "Heart rate", &s.mean_heart_rate_bpm.map_or("no usable beats".into(), |hr| format!("{hr:.1} bpm (mean over usable beats, from PPG onsets)")), BLACK);
     let reasons = [
         QualityReason::NanGap,
+        QualityReason::EcgGap,
         QualityReason::Clipping,
         QualityReason::ImplausibleDuration,
         QualityReason::LowTemplateCorrelation,

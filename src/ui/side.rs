@@ -83,7 +83,7 @@ fn rhythm_extension(ui: &mut Ui, r: &crate::analysis::RhythmFinding) {
             }
             None => {
                 ui.colored_label(colors::FLAGGED_BEAT, "unreadable");
-                ui.small(format!("needs {} consecutive usable pulses", r.window_beats));
+                ui.small(format!("needs {} usable pulses within {} consecutive beats", r.window_beats, r.window_beats + crate::model::rhythm::MAX_FLAGGED_IN_WINDOW));
             }
         }
         ui.small(format!("{}, fitted on {}", r.model, r.trained_on));
