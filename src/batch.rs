@@ -206,35 +206,68 @@ fn write_summary<'a>(path: &Path, classes: &[String], rows: impl Iterator<Item =
     crate::review::write_atomic(path, &bytes)
 }
 
-/// Rows of an earlier run, by file name; an unreadable summary means nothing is skipped.
+/// Rows of an earlier run, by file name; an unreadable summary means nothing is skipped. Columns
+/// are read by name, so a summary written by a version with other columns still keeps its rows
+/// (they are redone when their inputs differ, and an interrupted rerun loses none of them).
 fn read_previous(path: &Path, classes: &[String]) -> BTreeMap<String, BatchRow> {
     let Ok(mut reader) = csv::Reader::from_path(path) else { return BTreeMap::new() };
     let Ok(head) = reader.headers().cloned() else { return BTreeMap::new() };
-    if head.iter().collect::<Vec<_>>() != header(classes) {
-        return BTreeMap::new();
-    }
+    let column = |name: &str| head.iter().position(|h| h == name);
+    let Some(file_col) = column("file") else { return BTreeMap::new() };
     let mut rows = BTreeMap::new();
     for record in reader.records().filter_map(Result::ok) {
-        let get = |i: usize| record.get(i).unwrap_or("").to_string();
-        let n = classes.len();
-        let probabilities = (0..n).map(|k| Some((get(6 + 2 * k).parse().ok()?, get(7 + 2 * k).parse().ok()?))).collect();
+        let get = |name: &str| column(name).and_then(|i| record.get(i)).unwrap_or("").to_string();
+        let probabilities = classes
+            .iter()
+            .map(|c| Some((get(&format!("p_{c}_mean")).parse().ok()?, get(&format!("p_{c}_sd")).parse().ok()?)))
+            .collect();
         let row = BatchRow {
-            file: get(0),
-            sha256: get(1),
-            duration_secs: get(2).parse().ok(),
-            detected_beats: get(3).parse().ok(),
-            usable_beats: get(4).parse().ok(),
-            heart_rate_bpm: get(5).parse().ok(),
+            file: record.get(file_col).unwrap_or("").to_string(),
+            sha256: get("sha256"),
+            duration_secs: get("duration_secs").parse().ok(),
+            detected_beats: get("detected_beats").parse().ok(),
+            usable_beats: get("usable_beats").parse().ok(),
+            heart_rate_bpm: get("heart_rate_bpm").parse().ok(),
             probabilities,
-            rhythm_af_probability: get(6 + 2 * n).parse().ok(),
-            model: get(7 + 2 * n),
-            model_weights_sha256: get(8 + 2 * n),
-            inputs_sha256: get(9 + 2 * n),
-            report: get(10 + 2 * n),
-            error: get(11 + 2 * n),
+            rhythm_af_probability: get("p_AF_rhythm_extension").parse().ok(),
+            model: get("model"),
+            model_weights_sha256: get("model_weights_sha256"),
+            inputs_sha256: get("inputs_sha256"),
+            report: get("report"),
+            error: get("error"),
             skipped: false,
         };
         rows.insert(row.file.clone(), row);
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_summary_with_other_columns_keeps_its_rows_and_a_round_trip_is_exact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(SUMMARY_FILE);
+        let classes = vec!["AF".to_string(), "non-AF".to_string()];
+        // As version 0.1.0 with model 1.0.0 wrote it: no rhythm column.
+        std::fs::write(
+            &path,
+            "file,sha256,duration_secs,detected_beats,usable_beats,heart_rate_bpm,p_AF_mean,p_AF_sd,p_non-AF_mean,p_non-AF_sd,model,model_weights_sha256,inputs_sha256,report,error\n\
+             a.edf,abc,60.000,86,85,89.0,0.6620,0.0590,0.3380,0.0590,CardioPPG-AF 1.0.0,d1fc,ffee,a.edf.pdf,\n",
+        )
+        .unwrap();
+        let old = read_previous(&path, &classes);
+        let row = &old["a.edf"];
+        assert_eq!((row.usable_beats, row.probabilities[0], row.rhythm_af_probability), (Some(85), Some((0.662, 0.059)), None));
+        assert_eq!((row.model_weights_sha256.as_str(), row.report.as_str()), ("d1fc", "a.edf.pdf"));
+
+        let mut new = row.clone();
+        new.rhythm_af_probability = Some(0.88);
+        write_summary(&path, &classes, [&new].into_iter()).unwrap();
+        assert_eq!(read_previous(&path, &classes)["a.edf"], new);
+        std::fs::write(&path, "name,size\n1,2\n").unwrap();
+        assert!(read_previous(&path, &classes).is_empty());
+    }
 }
