@@ -241,8 +241,7 @@ pub fn score_record(ppg: &[f32], ecg: &[f32], fs: f64) -> RecordScore {
     let dets: Vec<f64> = mids.iter().copied().filter(|&d| keep(d)).collect();
     let counts = match_beats(&dets, &refs, MATCH_TOLERANCE_SECS);
     let (matched, found) = match_flags(&dets, &refs, MATCH_TOLERANCE_SECS);
-    let mut error_sites = ErrorSites::default();
-    error_sites.fp_outside_usable = dets.iter().zip(&matched).filter(|&(&d, &m)| !m && !at(&usable_span, d)).count();
+    let mut error_sites = ErrorSites { fp_outside_usable: dets.iter().zip(&matched).filter(|&(&d, &m)| !m && !at(&usable_span, d)).count(), ..ErrorSites::default() };
     for (k, _) in found.iter().enumerate().filter(|(_, f)| !**f) {
         if !at(&usable_span, refs[k]) {
             error_sites.fn_outside_usable += 1;
