@@ -348,14 +348,14 @@ fn main() -> Result<()> {
                 print!("{}", cardioppg::model::crossval::cross_validate(&data, &plan, folds, &compute.device, |line| eprintln!("{line}"))?);
                 return Ok(());
             }
-            let command = std::env::args().skip(1).fold("cardioppg".to_string(), |a, b| a + " " + &b);
+            let command = invocation();
             train_models(&data, &out, &plan, &compute.device, &command, |line| eprintln!("{line}"))?;
             eprintln!("wrote the bundles to {}", out.display());
             Ok(())
         }
         Some(Cmd::TrainRhythm { data, out }) => {
             let data = data.or_else(io::samples::shared_data_dir).context("no data folder: pass --data PATH (the folder with splits.csv)")?;
-            let command = std::env::args().skip(1).fold("cardioppg".to_string(), |a, b| a + " " + &b);
+            let command = invocation();
             let fit = cardioppg::model::pipeline::train_rhythm(&data, &out, &command)?;
             let m = &fit.model;
             println!("leave-one-patient-out inside the train patients (the test patients are not read):");
@@ -483,6 +483,11 @@ fn describe_beats(beats: Option<&cardioppg::dsp::beats::BeatAnalysis>) -> String
         out.push_str(&format!("Beat note:   {note}\n"));
     }
     out
+}
+
+/// The command line as typed ("cardioppg train …"), recorded beside what it trained.
+fn invocation() -> String {
+    std::env::args().skip(1).fold("cardioppg".to_string(), |a, b| a + " " + &b)
 }
 
 /// The bundled model on the usable beats: which model, on which device, and the recording-level

@@ -110,9 +110,8 @@ fn after_short_rr(r_secs: &[f64]) -> Vec<bool> {
             if j == 0 {
                 return false;
             }
-            let mut near: Vec<f64> = rr[(j - 1).saturating_sub(10)..(j - 1 + 10).min(rr.len())].to_vec();
-            near.sort_by(|a, b| a.total_cmp(b));
-            rr[j - 1] < SHORT_RR_FRACTION * near[near.len() / 2]
+            let near = rr[(j - 1).saturating_sub(10)..(j - 1 + 10).min(rr.len())].to_vec();
+            super::median(near).is_some_and(|m| rr[j - 1] < SHORT_RR_FRACTION * m)
         })
         .collect()
 }

@@ -131,8 +131,5 @@ pub fn save(network: Network, mut manifest: ModelManifest, dir: &Path, stem: &st
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ModelError> {
-    let tmp = path.with_extension("tmp");
-    let io = |source| ModelError::Io { path: path.into(), source };
-    std::fs::write(&tmp, bytes).map_err(io)?;
-    std::fs::rename(&tmp, path).map_err(io)
+    crate::review::write_atomic(path, bytes).map_err(|source| ModelError::Io { path: path.into(), source })
 }

@@ -163,15 +163,21 @@ pub fn extract_cycles(data_dir: &Path, rows: &[SplitRow], classes: &[String]) ->
 
 type Examples = Vec<(u32, Vec<f32>, Vec<f32>)>;
 
-fn record_cycles(data_dir: &Path, row: &SplitRow) -> Result<(RecordCycles, Examples), DataError> {
+/// A split row's recording with the index of its PPG channel; errors name the file.
+pub(crate) fn open_row(data_dir: &Path, row: &SplitRow) -> Result<(PathBuf, crate::io::Recording, usize), DataError> {
     let path = record_path(data_dir, row).ok_or_else(|| DataError::Data {
         path: data_dir.join(&row.dataset),
         what: format!("record {} of splits.csv not found", row.record),
     })?;
     let rec = crate::io::open(&path)?;
-    let missing = |what: &str| DataError::Data { path: path.clone(), what: what.into() };
-    let ppg = &rec.channels[rec.ppg_channel().ok_or_else(|| missing("no PPG channel"))?];
-    let ecg = &rec.channels[rec.ecg_channel().ok_or_else(|| missing("no ECG channel"))?];
+    let ppg = rec.ppg_channel().ok_or_else(|| DataError::Data { path: path.clone(), what: "no PPG channel".into() })?;
+    Ok((path, rec, ppg))
+}
+
+fn record_cycles(data_dir: &Path, row: &SplitRow) -> Result<(RecordCycles, Examples), DataError> {
+    let (path, rec, ppg) = open_row(data_dir, row)?;
+    let ppg = &rec.channels[ppg];
+    let ecg = &rec.channels[rec.ecg_channel().ok_or_else(|| DataError::Data { path: path.clone(), what: "no ECG channel".into() })?];
     let ecg_lead = match &ecg.role {
         ChannelRole::Ecg { lead } => lead.clone(),
         _ => None,

@@ -156,24 +156,29 @@ pub fn score(set: &CycleSet, pred: &Predictions, positive: usize) -> SetResult {
 /// comes from ECG cycles simply looking alike (every cycle starts and ends on an R-peak), and its
 /// AUCs are 0.5.
 pub fn mean_template_predictions(fit: &CycleSet, n: usize, classes: usize) -> Predictions {
-    let mut template = vec![0.0f64; CYCLE_LEN];
-    let mut counted = 0usize;
+    let template = mean_ecg_cycle(fit, 0..fit.len());
     let mut shares = vec![0.0f64; classes];
-    for i in 0..fit.len() {
-        if fit.ecg_weight[i] > 0.0 {
-            for (t, &v) in template.iter_mut().zip(fit.ecg_row(i)) {
-                *t += v as f64;
-            }
-            counted += 1;
-        }
-        if let Some(s) = usize::try_from(fit.class[i]).ok().and_then(|c| shares.get_mut(c)) {
+    for &c in &fit.class {
+        if let Some(s) = usize::try_from(c).ok().and_then(|c| shares.get_mut(c)) {
             *s += 1.0;
         }
     }
     let labelled: f64 = shares.iter().sum();
-    let template: Vec<f32> = template.iter().map(|&t| (t / counted.max(1) as f64) as f32).collect();
     let probs: Vec<f32> = shares.iter().map(|&s| if labelled > 0.0 { (s / labelled) as f32 } else { 1.0 / classes as f32 }).collect();
     Predictions { ecg: template.repeat(n), probs: probs.repeat(n), classes }
+}
+
+/// The mean of the lead-II ECG cycles among `rows` of `set` (zeros when there is none).
+fn mean_ecg_cycle(set: &CycleSet, rows: impl Iterator<Item = usize>) -> Vec<f32> {
+    let mut sum = vec![0.0f64; CYCLE_LEN];
+    let mut counted = 0usize;
+    for i in rows.filter(|&i| set.ecg_weight[i] > 0.0) {
+        for (s, &v) in sum.iter_mut().zip(set.ecg_row(i)) {
+            *s += v as f64;
+        }
+        counted += 1;
+    }
+    sum.iter().map(|&s| (s / counted.max(1) as f64) as f32).collect()
 }
 
 /// The oracle of the paper's protocol: each cycle of `set` gets the mean lead-II ECG cycle of
@@ -183,20 +188,14 @@ pub fn mean_template_predictions(fit: &CycleSet, n: usize, classes: usize) -> Pr
 /// record with no fitted cycle gets the overall mean.
 pub fn record_template_predictions(fit: &CycleSet, set: &CycleSet, classes: usize) -> Predictions {
     let overall = mean_template_predictions(fit, 1, classes);
-    let mut sums: BTreeMap<u32, (Vec<f64>, usize)> = BTreeMap::new();
+    let mut rows_of: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for i in (0..fit.len()).filter(|&i| fit.ecg_weight[i] > 0.0) {
-        let (sum, n) = sums.entry(fit.record[i]).or_insert_with(|| (vec![0.0; CYCLE_LEN], 0));
-        for (s, &v) in sum.iter_mut().zip(fit.ecg_row(i)) {
-            *s += v as f64;
-        }
-        *n += 1;
+        rows_of.entry(fit.record[i]).or_default().push(i);
     }
+    let means: BTreeMap<u32, Vec<f32>> = rows_of.into_iter().map(|(r, rows)| (r, mean_ecg_cycle(fit, rows.into_iter()))).collect();
     let mut ecg = Vec::with_capacity(set.len() * CYCLE_LEN);
     for i in 0..set.len() {
-        match sums.get(&set.record[i]) {
-            Some((sum, n)) => ecg.extend(sum.iter().map(|&s| (s / *n as f64) as f32)),
-            None => ecg.extend_from_slice(&overall.ecg),
-        }
+        ecg.extend_from_slice(means.get(&set.record[i]).unwrap_or(&overall.ecg));
     }
     Predictions { ecg, probs: overall.probs.repeat(set.len()), classes }
 }

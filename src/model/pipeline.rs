@@ -188,13 +188,13 @@ pub fn evaluate_models(data_dir: &Path, models_dir: &Path, device: &Device) -> R
         let _ = writeln!(per_record, "\nPer test record, {name}:\n\n{}", evaluate::record_table(&held_out));
     }
     if let Some((test, fit, hold, classes)) = &sets {
+        // The variants' loop has already refused a class list without AF.
+        let positive = classes.iter().position(|c| c == POSITIVE_CLASS).unwrap_or(0);
         let name = "Reference: mean train ECG cycle, class shares (ignores the PPG)";
         for (protocol, set) in [("held-out test patients", test), ("paper: random 20 % of train patients' cycles", hold)] {
             let pred = evaluate::mean_template_predictions(fit, set.len(), classes.len());
-            let positive = classes.iter().position(|c| c == POSITIVE_CLASS).unwrap_or(0);
             let _ = writeln!(out, "{}", evaluate::table_row(name, protocol, &evaluate::score(set, &pred, positive)));
         }
-        let positive = classes.iter().position(|c| c == POSITIVE_CLASS).unwrap_or(0);
         let oracle = evaluate::record_template_predictions(fit, hold, classes.len());
         let name = "Reference: the patient's own mean train ECG cycle (knows the patient, ignores the PPG)";
         let _ = writeln!(out, "{}", evaluate::table_row(name, "paper: random 20 % of train patients' cycles", &evaluate::score(hold, &oracle, positive)));
@@ -209,10 +209,8 @@ pub fn evaluate_models(data_dir: &Path, models_dir: &Path, device: &Device) -> R
 fn labelled_pulse_analyses(data_dir: &Path, rows: &[SplitRow]) -> Result<Vec<(SplitRow, bool, crate::dsp::beats::BeatAnalysis)>, PipelineError> {
     let mut out = Vec::new();
     for row in rows.iter().filter(|r| r.label.is_some()) {
-        let path = super::data::record_path(data_dir, row)
-            .ok_or_else(|| DataError::Data { path: data_dir.join(&row.dataset), what: format!("record {} of splits.csv not found", row.record) })?;
-        let rec = crate::io::open(&path).map_err(DataError::from)?;
-        let ppg = &rec.channels[rec.ppg_channel().ok_or_else(|| DataError::Data { path: path.clone(), what: "no PPG channel".into() })?];
+        let (_, rec, ppg) = super::data::open_row(data_dir, row)?;
+        let ppg = &rec.channels[ppg];
         let analysis = crate::dsp::beats::analyse_beats(&ppg.samples, ppg.sample_rate_hz, None);
         out.push((row.clone(), row.label.as_deref() == Some(POSITIVE_CLASS), analysis));
     }

@@ -189,10 +189,8 @@ impl RhythmModel {
             }
             probs.push(p);
         }
-        let median = |mut v: Vec<f64>| {
-            v.sort_by(|a, b| a.total_cmp(b));
-            v[v.len() / 2]
-        };
+        // `wins` is not empty, so neither median is None.
+        let median = |v: Vec<f64>| crate::dsp::median(v).unwrap_or(f64::NAN);
         Some(RhythmAssessment {
             windows: wins.len(),
             af_probability: probs.iter().sum::<f64>() / probs.len() as f64,
@@ -287,11 +285,10 @@ impl RhythmModel {
         Ok(m)
     }
 
-    /// Written to a temporary file and renamed, so a crash never leaves half a file.
+    /// Written atomically ([`crate::review::write_atomic`]), so a crash never leaves half a file.
     pub fn save(&self, path: &Path) -> Result<(), RhythmError> {
         let text = serde_json::to_string_pretty(self).map_err(|e| RhythmError::Format { path: path.into(), what: e.to_string() })?;
-        let tmp = path.with_extension("json.tmp");
-        std::fs::write(&tmp, text + "\n").and_then(|_| std::fs::rename(&tmp, path)).map_err(|source| RhythmError::Io { path: path.into(), source })
+        crate::review::write_atomic(path, (text + "\n").as_bytes()).map_err(|source| RhythmError::Io { path: path.into(), source })
     }
 }
 
