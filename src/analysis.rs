@@ -128,7 +128,7 @@ pub struct ModelResults {
 /// not the network. `assessment` is `None` when no window of usable pulses holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RhythmFinding {
-    /// "CardioPPG rhythm extension 1.0.0".
+    /// "CardioPPG rhythm extension 1.0.1".
     pub model: String,
     pub trained_on: String,
     /// Of the extension's file.

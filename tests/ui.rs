@@ -304,7 +304,7 @@ fn a_first_run_on_the_cpu_says_so_settings_persist_and_about_shows_versions_card
     assert!(device.starts_with("CPU"), "{device}");
     harness.get_by_label(&device);
     harness.get_by_label("Weights SHA-256");
-    harness.get_by_label_contains("rhythm extension 1.0.0 (not the network), fitted on");
+    harness.get_by_label_contains("rhythm extension 1.0.1 (not the network), fitted on");
     harness.get_by_label("burn");
     harness.get_by_label("Model card").click();
     harness.run_steps(3);

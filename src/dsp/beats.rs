@@ -1,14 +1,14 @@
 //! The beat pipeline, one entry point: [`analyse_beats`]. Resampling to 125 Hz and band-pass
-//! ([`super::filter`]), PPG beats by MSPTDfast v2 ([`super::ppg_beats`]), R-peaks by
-//! Pan–Tompkins ([`super::ecg_peaks`]), onset↔R pairing, detrending and 300-sample cycles
-//! ([`super::cycles`], after Zhu et al. 2019 as used by Li, Tian, Zhu & Wu), per-beat quality
-//! ([`super::quality`]). Degenerate input gives an empty or partial result with a reason in
-//! [`BeatAnalysis::notes`], never a panic.
+//! ([`super::filter`]), PPG beats by MSPTDfast v2 and a hidden-pulse pass ([`super::ppg_beats`]),
+//! R-peaks by Pan–Tompkins ([`super::ecg_peaks`]), onset↔R pairing, detrending and 300-sample
+//! cycles ([`super::cycles`], after Zhu et al. 2019 as used by Li, Tian, Zhu & Wu), per-beat
+//! quality ([`super::quality`]). Degenerate input gives an empty or partial result with a reason
+//! in [`BeatAnalysis::notes`], never a panic.
 
 use super::cycles::{detrend, normalise_cycle, pair_onsets_with_r_peaks, resample_cycle, CYCLE_LEN, DETREND_CUTOFF_HZ};
 use super::ecg_peaks::pan_tompkins;
 use super::filter::{butter, fill_gaps, filtfilt, resample_to_analysis_rate, Band, ANALYSIS_RATE_HZ};
-use super::ppg_beats::{detect_peaks_and_onsets, pulse_fiducials, PeaksAndOnsets, PulseFiducials};
+use super::ppg_beats::{detect_peaks_and_onsets, pulse_fiducials, recover_hidden_pulses, PeaksAndOnsets, PulseFiducials};
 use super::quality::{assess, BeatSpan, QualityReason};
 
 /// Pass band for PPG beat detection: 0.5 Hz keeps 30 bpm, 8 Hz is the −3 dB low-pass of
@@ -98,17 +98,32 @@ impl BeatAnalysis {
     }
 }
 
-/// Band-passes a 125-Hz PPG (NaN gaps bridged) and runs MSPTDfast v2 on it. Returns the filtered
-/// signal (fiducials are measured on it) and the onsets and peaks; `None` when nothing is finite.
+/// Which PPG beat detector the pipeline runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PulseDetector {
+    /// MSPTDfast v2 as published (what the shipped networks' training cycles were cut with).
+    MsptdFastV2,
+    /// MSPTDfast v2, then [`recover_hidden_pulses`]: the app's detector.
+    #[default]
+    MsptdFastV2HiddenPulses,
+}
+
+/// Band-passes a 125-Hz PPG (NaN gaps bridged) and runs the app's detector on it (MSPTDfast v2,
+/// then [`recover_hidden_pulses`]). Returns the filtered signal (fiducials are measured on it)
+/// and the onsets and peaks; `None` when nothing is finite.
 pub fn detect_pulses(ppg_125: &[f32]) -> Option<(Vec<f32>, PeaksAndOnsets)> {
-    detect_pulses_in_filled(&fill_gaps(ppg_125)?)
+    detect_pulses_in_filled(&fill_gaps(ppg_125)?, PulseDetector::default())
 }
 
 /// [`detect_pulses`] on a PPG whose gaps are already bridged ([`fill_gaps`]).
-fn detect_pulses_in_filled(filled: &[f32]) -> Option<(Vec<f32>, PeaksAndOnsets)> {
+fn detect_pulses_in_filled(filled: &[f32], detector: PulseDetector) -> Option<(Vec<f32>, PeaksAndOnsets)> {
     let sos = butter(2, Band::BandPass { low_hz: PPG_BAND_HZ.0, high_hz: PPG_BAND_HZ.1 }, ANALYSIS_RATE_HZ).ok()?;
     let filtered = filtfilt(&sos, filled);
     let beats = detect_peaks_and_onsets(&filtered, ANALYSIS_RATE_HZ);
+    let beats = match detector {
+        PulseDetector::MsptdFastV2 => beats,
+        PulseDetector::MsptdFastV2HiddenPulses => recover_hidden_pulses(&filtered, beats, ANALYSIS_RATE_HZ),
+    };
     Some((filtered, beats))
 }
 
@@ -117,8 +132,14 @@ pub fn to_analysis_rate(x: &[f32], sample_rate_hz: f64) -> Option<Vec<f32>> {
     resample_to_analysis_rate(x, sample_rate_hz)
 }
 
-/// The whole beat step on a PPG (any rate 50–1000 Hz) and optionally a simultaneous ECG.
+/// The whole beat step on a PPG (any rate 50–1000 Hz) and optionally a simultaneous ECG, with
+/// the app's detector.
 pub fn analyse_beats(ppg: &[f32], ppg_rate_hz: f64, ecg: Option<(&[f32], f64)>) -> BeatAnalysis {
+    analyse_beats_with(ppg, ppg_rate_hz, ecg, PulseDetector::default())
+}
+
+/// [`analyse_beats`] with a chosen PPG beat detector.
+pub fn analyse_beats_with(ppg: &[f32], ppg_rate_hz: f64, ecg: Option<(&[f32], f64)>, detector: PulseDetector) -> BeatAnalysis {
     let fs = ANALYSIS_RATE_HZ;
     let mut out = BeatAnalysis { sample_rate_hz: fs, ..Default::default() };
     if !(ppg_rate_hz.is_finite() && ppg_rate_hz > 0.0) {
@@ -143,7 +164,7 @@ pub fn analyse_beats(ppg: &[f32], ppg_rate_hz: f64, ecg: Option<(&[f32], f64)>) 
         return out;
     }
     // The gap-bridged PPG serves both detection and the detrended cycles.
-    let Some((filtered, pulses)) = detect_pulses_in_filled(&filled) else {
+    let Some((filtered, pulses)) = detect_pulses_in_filled(&filled, detector) else {
         out.notes.push(AnalysisNote::AllNan);
         return out;
     };
@@ -345,6 +366,26 @@ mod golden {
             }
         }
         assert_eq!(got.lines().count(), want.lines().filter(|l| !l.starts_with('#')).count(), "{file}");
+    }
+
+    /// The AF sample holds a weak beat MSPTDfast v2 alone misses: R-peak at sample 4833
+    /// (38.66 s), its pulse a bump on the previous downstroke; the hidden-pulse pass finds it,
+    /// paired with that R-peak, and the quality check flags it (it looks like no other pulse).
+    #[test]
+    fn the_af_sample_weak_beat_is_recovered_paired_and_flagged() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let rec = crate::io::open(&root.join("sample-data/mimic_perform_af_001_AF_60s.edf")).unwrap();
+        let p = &rec.channels[rec.ppg_channel().expect("PPG channel")];
+        let e = &rec.channels[rec.ecg_channel().expect("ECG channel")];
+        let ppg = to_analysis_rate(&p.samples, p.sample_rate_hz).unwrap();
+        let (filtered, with_pass) = detect_pulses(&ppg).unwrap();
+        let msptd = detect_peaks_and_onsets(&filtered, ANALYSIS_RATE_HZ);
+        let added: Vec<usize> = with_pass.onsets.iter().copied().filter(|o| !msptd.onsets.contains(o)).collect();
+        assert_eq!(added.len(), 1, "{added:?}");
+        let a = analyse_beats(&p.samples, p.sample_rate_hz, Some((&e.samples, e.sample_rate_hz)));
+        let beat = a.beats.iter().find(|b| b.fiducials.onset == added[0]).expect("the recovered beat is in the analysis");
+        assert_eq!(beat.r_peak, Some(4833));
+        assert!(!beat.usable(), "{:?}", beat.issues);
     }
 
     #[test]

@@ -250,7 +250,7 @@ impl RhythmModel {
         }
         Ok(RhythmModel {
             name: "CardioPPG rhythm extension".into(),
-            version: "1.0.0".into(),
+            version: "1.0.1".into(),
             features: FEATURES.iter().map(|s| s.to_string()).collect(),
             window_beats: WINDOW_BEATS,
             max_flagged_in_window: MAX_FLAGGED_IN_WINDOW,

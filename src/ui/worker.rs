@@ -89,7 +89,7 @@ pub struct ModelInfo {
     pub variant: String,
     /// The manifest loaded; its folder holds the model card (README.md).
     pub manifest_path: PathBuf,
-    /// "CardioPPG rhythm extension 1.0.0 (not the network), fitted on …", when one ships.
+    /// "CardioPPG rhythm extension 1.0.1 (not the network), fitted on …", when one ships.
     pub rhythm: Option<String>,
 }
 
