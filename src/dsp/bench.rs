@@ -70,7 +70,8 @@ pub fn synthetic_day(rate_hz: f64) -> Vec<f32> {
 }
 
 /// Times the whole beat step (resampling check, band-pass, MSPTDfast v2 and the hidden-pulse
-/// pass, fiducials, detrending, cycles, quality) on 24 h of synthetic 125-Hz PPG, single-threaded, and reports the figures.
+/// pass, fiducials, detrending, cycles, quality) on 24 h of synthetic 125-Hz PPG,
+/// single-threaded, and reports the figures.
 pub fn bench_24h() -> String {
     let rate_hz = 125.0;
     let t_gen = Instant::now();

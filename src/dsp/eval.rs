@@ -110,8 +110,7 @@ fn after_short_rr(r_secs: &[f64]) -> Vec<bool> {
             if j == 0 {
                 return false;
             }
-            let near = rr[(j - 1).saturating_sub(10)..(j - 1 + 10).min(rr.len())].to_vec();
-            super::median(near).is_some_and(|m| rr[j - 1] < SHORT_RR_FRACTION * m)
+            super::local_median(&rr, j - 1, 10).is_some_and(|m| rr[j - 1] < SHORT_RR_FRACTION * m)
         })
         .collect()
 }

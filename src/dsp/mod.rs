@@ -25,6 +25,13 @@ pub fn median(mut values: Vec<f64>) -> Option<f64> {
     Some(*values.select_nth_unstable_by(mid, f64::total_cmp).1)
 }
 
+/// Median of the values in `[centre − half_width, centre + half_width)`, clipped to the slice:
+/// the "local median of the ~20 intervals around" a beat.
+pub fn local_median(values: &[f64], centre: usize, half_width: usize) -> Option<f64> {
+    let start = centre.saturating_sub(half_width).min(values.len());
+    median(values[start..(centre + half_width).min(values.len())].to_vec())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -32,5 +39,10 @@ mod tests {
         assert_eq!(super::median(vec![3.0, 1.0, 2.0]), Some(2.0));
         assert_eq!(super::median(vec![4.0, 1.0, 3.0, 2.0]), Some(3.0));
         assert_eq!(super::median(vec![]), None);
+        let v = [1.0, 9.0, 2.0, 8.0, 3.0];
+        assert_eq!(super::local_median(&v, 2, 1), Some(9.0));
+        assert_eq!(super::local_median(&v, 0, 2), Some(9.0));
+        assert_eq!(super::local_median(&v, 4, 10), Some(3.0));
+        assert_eq!(super::local_median(&[], 0, 10), None);
     }
 }
