@@ -72,7 +72,7 @@ fn annotations(analysis: &Analysis, review: &Review) -> Vec<Annotation> {
     if let Some(model) = &analysis.model {
         for f in &model.findings {
             let text = if f.readable {
-                format!("{} {}: P({}) {:.3} ± {:.3} over {} usable beats (model output, not a diagnosis)", model.model_name, model.model_version, f.stats.class, f.stats.mean_probability, f.stats.sd_probability, f.stats.usable_beats)
+                format!("{} {}: P({}) {:.3} ± {:.3} over the {} beats with a usable PPG (model output, not a diagnosis)", model.model_name, model.model_version, f.stats.class, f.stats.mean_probability, f.stats.sd_probability, f.stats.usable_beats)
             } else {
                 format!("{} {}: P({}) unreadable ({} usable beats)", model.model_name, model.model_version, f.stats.class, f.stats.usable_beats)
             };

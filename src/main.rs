@@ -280,36 +280,61 @@ impl OpenArgs {
     }
 }
 
+/// `print!` that returns the write error instead of panicking on it (`println!` panics when the
+/// reader of a pipe has gone, as in `cardioppg eval-beats | head`).
+macro_rules! out {
+    ($($arg:tt)*) => { write_stdout(&format!($($arg)*))? };
+}
+
+fn write_stdout(text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(text.as_bytes())?;
+    stdout.flush()
+}
+
+/// A reader that closed the pipe early has what it wanted: end quietly, as ripgrep does.
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| cause.downcast_ref::<std::io::Error>().is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe))
+}
+
 fn main() -> Result<()> {
+    match run() {
+        Err(error) if is_broken_pipe(&error) => Ok(()),
+        result => result,
+    }
+}
+
+fn run() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Cmd::Info { file, open, device }) => {
             let recording = io::open_with(&file, &open.options())?;
-            print!("{}", describe(&recording));
+            out!("{}", describe(&recording));
             let beats = cardioppg::analysis::detect_beats(&recording);
-            print!("{}", describe_beats(beats.as_ref()));
+            out!("{}", describe_beats(beats.as_ref()));
             if let Some(beats) = &beats {
-                print!("{}", describe_model(beats, device)?);
+                out!("{}", describe_model(beats, device)?);
             }
             Ok(())
         }
         Some(Cmd::Bench { what, device, recording, max_beats, adaptive, baseline }) => {
             match what {
-                BenchWhat::Beats => print!("{}", cardioppg::dsp::bench::bench_24h()),
-                BenchWhat::Display => print!("{}", cardioppg::dsp::minmax::bench_24h_display()),
+                BenchWhat::Beats => out!("{}", cardioppg::dsp::bench::bench_24h()),
+                BenchWhat::Display => out!("{}", cardioppg::dsp::minmax::bench_24h_display()),
                 BenchWhat::Model => {
                     let compute = device.select();
-                    print!("{}", cardioppg::model::bench::bench_model(&compute.device, &compute.description));
+                    out!("{}", cardioppg::model::bench::bench_model(&compute.device, &compute.description));
                 }
                 BenchWhat::Ui => {
                     let compute = device.select();
-                    print!("{}", cardioppg::ui::bench::bench_ui(200, &compute.device).map_err(anyhow::Error::msg)?);
+                    out!("{}", cardioppg::ui::bench::bench_ui(200, &compute.device).map_err(anyhow::Error::msg)?);
                 }
                 BenchWhat::Explain => {
                     let compute = device.select();
                     let model = cardioppg::model::bundle::load_default(&compute.device)?;
                     let (name, beats) = bench_recording(recording)?;
-                    println!("model: {}", model.manifest.label());
+                    out!("model: {}\n", model.manifest.label());
                     cardioppg::explain::bench::bench_explain(&model.network, &compute.device, &compute.description, &beats, &name, cardioppg::explain::bench::BenchOptions { max_beats, adaptive, baseline: baseline.into() }, &mut std::io::stdout())?;
                 }
             }
@@ -320,7 +345,7 @@ fn main() -> Result<()> {
                 .or_else(|| io::samples::shared_data_dir().map(|d| d.join("mimic-perform-af")))
                 .context("no data folder: pass --data PATH/mimic-perform-af")?;
             let report = cardioppg::dsp::eval::evaluate_mimic_perform(&dir)?;
-            print!("{report}");
+            out!("{report}");
             Ok(())
         }
         Some(Cmd::Train { data, out, epochs, light_epochs, batch_size, lr, max_cycles_per_record, seed, device, cv_folds }) => {
@@ -345,7 +370,7 @@ fn main() -> Result<()> {
             let compute = device.select();
             eprintln!("training on {}", compute.description);
             if let Some(folds) = cv_folds {
-                print!("{}", cardioppg::model::crossval::cross_validate(&data, &plan, folds, &compute.device, |line| eprintln!("{line}"))?);
+                out!("{}", cardioppg::model::crossval::cross_validate(&data, &plan, folds, &compute.device, |line| eprintln!("{line}"))?);
                 return Ok(());
             }
             let command = invocation();
@@ -358,11 +383,11 @@ fn main() -> Result<()> {
             let command = invocation();
             let fit = cardioppg::model::pipeline::train_rhythm(&data, &out, &command)?;
             let m = &fit.model;
-            println!("leave-one-patient-out inside the train patients (the test patients are not read):");
+            out!("leave-one-patient-out inside the train patients (the test patients are not read):\n");
             for (record, is_af, p) in &fit.cv_recordings {
-                println!("  {record:<26} {:<6} mean P(AF) {p:.3}", if *is_af { "AF" } else { "non-AF" });
+                out!("  {record:<26} {:<6} mean P(AF) {p:.3}\n", if *is_af { "AF" } else { "non-AF" });
             }
-            println!("  AUC over windows {:.3}, over recordings {:.3}", fit.cv_window_auc, fit.cv_recording_auc);
+            out!("  AUC over windows {:.3}, over recordings {:.3}\n", fit.cv_window_auc, fit.cv_recording_auc);
             eprintln!(
                 "fitted on {} windows: coefficients {:?} (standardised {:?}), intercept {:.3}; wrote {}",
                 m.fitted_windows,
@@ -377,8 +402,8 @@ fn main() -> Result<()> {
             let data = data.or_else(io::samples::shared_data_dir).context("no data folder: pass --data PATH (the folder with splits.csv)")?;
             let models = models.or_else(cardioppg::model::bundle::models_dir).context("no model bundles found: pass --models DIR")?;
             let compute = device.select();
-            println!("device: {}\n", compute.description);
-            print!("{}", cardioppg::model::pipeline::evaluate_models(&data, &models, &compute.device)?);
+            out!("device: {}\n\n", compute.description);
+            out!("{}", cardioppg::model::pipeline::evaluate_models(&data, &models, &compute.device)?);
             Ok(())
         }
         Some(Cmd::Report { file, output, open, report, device }) => {
@@ -479,6 +504,9 @@ fn describe_beats(beats: Option<&cardioppg::dsp::beats::BeatAnalysis>) -> String
         100.0 * s.usable_share,
         beats.r_peaks.len()
     );
+    if s.no_ecg_match_count > 0 {
+        out.push_str(&format!("             {} more have a usable PPG but no matching R-peak\n", s.no_ecg_match_count));
+    }
     for note in &beats.notes {
         out.push_str(&format!("Beat note:   {note}\n"));
     }
@@ -503,7 +531,7 @@ fn describe_model(beats: &cardioppg::dsp::beats::BeatAnalysis, device: DeviceArg
             out.push_str(&format!("P({}):{:>w$}unreadable: no usable beats\n", f.class, "", w = 8usize.saturating_sub(f.class.len())));
         } else {
             out.push_str(&format!(
-                "P({}):{:>w$}{:.3} ± {:.3} (mean ± sd over {} usable beats; model output, not a diagnosis)\n",
+                "P({}):{:>w$}{:.3} ± {:.3} (mean ± sd over the {} beats with a usable PPG; model output, not a diagnosis)\n",
                 f.class,
                 "",
                 f.mean_probability,

@@ -140,6 +140,21 @@ fn the_manual_page_covers_every_command_of_the_binary() {
 }
 
 #[test]
+fn a_command_whose_reader_has_closed_the_pipe_ends_quietly_instead_of_panicking() {
+    // As in `cardioppg info FILE | head -0`: the read end is gone before the first write.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cardioppg"))
+        .args(["info", "--device", "cpu"])
+        .arg(root().join("sample-data/mimic_perform_af_001_AF_60s.edf"))
+        .stdout(writer)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success() && !stderr.contains("panicked"), "{:?}: {stderr}", out.status);
+}
+
+#[test]
 fn the_macos_and_windows_bundle_configuration_names_existing_files() {
     let toml = read("Cargo.toml");
     let packager = section(&toml, "[package.metadata.packager]");

@@ -65,6 +65,9 @@ pub enum AnalysisNote {
 pub struct BeatSummary {
     pub count: usize,
     pub usable_count: usize,
+    /// Beats whose one flag is [`QualityReason::MissingEcgMatch`]: their PPG is usable, so the
+    /// network (which needs only the PPG) runs on them too.
+    pub no_ecg_match_count: usize,
     /// From usable beats' onset-to-onset intervals; `None` without usable beats.
     pub mean_heart_rate_bpm: Option<f64>,
     /// Usable beats / all beats (0 without beats).
@@ -244,6 +247,7 @@ pub fn summarise(beats: &[Beat]) -> BeatSummary {
     BeatSummary {
         count: beats.len(),
         usable_count: usable.len(),
+        no_ecg_match_count: beats.iter().filter(|b| b.issues == [QualityReason::MissingEcgMatch]).count(),
         mean_heart_rate_bpm: (total_secs > 0.0).then(|| 60.0 * usable.len() as f64 / total_secs),
         usable_share: if beats.is_empty() { 0.0 } else { usable.len() as f64 / beats.len() as f64 },
     }
@@ -311,6 +315,9 @@ mod tests {
         let a = analyse_beats(&x, 125.0, Some((&[f32::NAN; 100], 125.0)));
         assert!(a.summary.count > 20 && a.notes.contains(&AnalysisNote::EcgUnusable("no finite samples or bad rate")));
         assert!(a.beats.iter().all(|b| b.issues.contains(&QualityReason::MissingEcgMatch)));
+        // Those beats are not usable, but their PPG is: the summary counts them for the network.
+        assert_eq!(a.summary.usable_count, 0);
+        assert!(a.summary.no_ecg_match_count + 2 >= a.summary.count, "{:?}", a.summary);
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub const PULSE_ARRIVAL_RANGE_SECS: (f64, f64) = (0.10, 0.80);
 pub const PAIRING_TOLERANCE_SECS: f64 = 0.15;
 
 const LAG_STEP_SECS: f64 = 0.008;
-const LAG_BLOCK_BEATS: usize = 300;
+pub(crate) const LAG_BLOCK_BEATS: usize = 300;
 
 /// Smoothness-priors detrending (Tarvainen, Ranta-aho & Karjalainen, "An advanced detrending
 /// method with application to HRV analysis", IEEE TBME 2002;49(2):172–175): subtracts the trend
@@ -148,37 +148,44 @@ impl PentaFactor {
     }
 }
 
-/// Per-reference lag (s) of `detections` behind `references`: for each block of 300
-/// references, the lag in `range_secs` that lets the most references find a detection within
-/// ±`tol_secs`, taken at the centre of the first (smallest-lag) plateau of maxima and refined to
-/// the median residual of the pairs it matches. After Charlton et al. 2022's variable-lag
-/// alignment (`align_ppg_ecg_beats.m`); [`crate::dsp::eval`] uses it too.
+/// Per-reference lag (s) of `detections` behind `references`: for each block of
+/// [`LAG_BLOCK_BEATS`] references, [`block_lag_secs`] over `range_secs`. After Charlton et al.
+/// 2022's variable-lag alignment (`align_ppg_ecg_beats.m`); [`crate::dsp::eval`] anchors it.
 pub fn variable_lag_secs(detections_secs: &[f64], refs_secs: &[f64], range_secs: (f64, f64), tol_secs: f64) -> Vec<f64> {
+    let mut lags = Vec::with_capacity(refs_secs.len());
+    for block in refs_secs.chunks(LAG_BLOCK_BEATS) {
+        lags.extend(std::iter::repeat_n(block_lag_secs(detections_secs, block, range_secs, tol_secs), block.len()));
+    }
+    lags
+}
+
+/// The lag in `range_secs` that lets the most of the sorted `block` references find a detection
+/// within ±`tol_secs`, taken at the centre of the first (smallest-lag) plateau of maxima and
+/// refined to the median residual of the pairs it matches.
+pub(crate) fn block_lag_secs(detections_secs: &[f64], block: &[f64], range_secs: (f64, f64), tol_secs: f64) -> f64 {
+    let (Some(&first_ref), Some(&last_ref)) = (block.first(), block.last()) else {
+        return range_secs.0;
+    };
     let steps = ((range_secs.1 - range_secs.0) / LAG_STEP_SECS).round() as usize;
     let nearest = |det: &[f64], t: f64| {
         let i = det.partition_point(|&d| d < t - tol_secs);
         (i < det.len() && det[i] <= t + tol_secs).then(|| det[i])
     };
-    let mut lags = Vec::with_capacity(refs_secs.len());
-    for block in refs_secs.chunks(LAG_BLOCK_BEATS) {
-        let (lo, hi) = (block[0] + range_secs.0 - tol_secs, block[block.len() - 1] + range_secs.1 + tol_secs);
-        let det = &detections_secs[detections_secs.partition_point(|&d| d < lo)..detections_secs.partition_point(|&d| d <= hi)];
-        let counts: Vec<usize> = (0..=steps)
-            .map(|s| {
-                let lag = range_secs.0 + s as f64 * LAG_STEP_SECS;
-                block.iter().filter(|&&r| nearest(det, r + lag).is_some()).count()
-            })
-            .collect();
-        let top = counts.iter().copied().max().unwrap_or(0);
-        let first = counts.iter().position(|&c| c == top).unwrap_or(0);
-        let last = first + counts[first..].iter().take_while(|&&c| c == top).count() - 1;
-        let centre = range_secs.0 + (first + last) as f64 / 2.0 * LAG_STEP_SECS;
-        let mut residuals: Vec<f64> = block.iter().filter_map(|&r| nearest(det, r + centre).map(|d| d - r)).collect();
-        residuals.sort_by(|a, b| a.total_cmp(b));
-        let lag = residuals.get(residuals.len() / 2).copied().unwrap_or(centre);
-        lags.extend(std::iter::repeat_n(lag, block.len()));
-    }
-    lags
+    let (lo, hi) = (first_ref + range_secs.0 - tol_secs, last_ref + range_secs.1 + tol_secs);
+    let det = &detections_secs[detections_secs.partition_point(|&d| d < lo)..detections_secs.partition_point(|&d| d <= hi)];
+    let counts: Vec<usize> = (0..=steps)
+        .map(|s| {
+            let lag = range_secs.0 + s as f64 * LAG_STEP_SECS;
+            block.iter().filter(|&&r| nearest(det, r + lag).is_some()).count()
+        })
+        .collect();
+    let top = counts.iter().copied().max().unwrap_or(0);
+    let first = counts.iter().position(|&c| c == top).unwrap_or(0);
+    let last = first + counts[first..].iter().take_while(|&&c| c == top).count() - 1;
+    let centre = range_secs.0 + (first + last) as f64 / 2.0 * LAG_STEP_SECS;
+    let mut residuals: Vec<f64> = block.iter().filter_map(|&r| nearest(det, r + centre).map(|d| d - r)).collect();
+    residuals.sort_by(|a, b| a.total_cmp(b));
+    residuals.get(residuals.len() / 2).copied().unwrap_or(centre)
 }
 
 /// For each PPG onset, the index (into `r_peaks`) of the R-peak of the same heartbeat: the one

@@ -145,7 +145,7 @@ fn findings(rows: &mut Vec<Row>, input: &ReportInput) {
     }
     let category = match model.findings.get(best) {
         Some(f) if f.readable => format!(
-            "Result category: the model's output favours {} (mean probability {:.2} over {} usable beats; the recording-level value is the mean of the per-beat probabilities).",
+            "Result category: the model's output favours {} (mean probability {:.2} over the {} beats with a usable PPG; the recording-level value is the mean of the per-beat probabilities).",
             f.stats.class, f.stats.mean_probability, f.stats.usable_beats
         ),
         _ => format!("Result category: unreadable — fewer than {MIN_USABLE_BEATS} beats were good enough for the network."),

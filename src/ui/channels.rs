@@ -56,6 +56,9 @@ pub fn channel_list(ui: &mut egui::Ui, analysis: &Analysis, commands: &mut Vec<C
             let s = &beats.summary;
             ui.label(format!("Detected: {}", s.count));
             ui.label(format!("Usable: {} ({:.1} %)", s.usable_count, 100.0 * s.usable_share));
+            if s.no_ecg_match_count > 0 {
+                ui.label(RichText::new(format!("{} more have a usable PPG but no matching R-peak", s.no_ecg_match_count)).small());
+            }
             match s.mean_heart_rate_bpm {
                 Some(hr) => ui.label(format!("Mean heart rate: {hr:.0} bpm")),
                 None => ui.label("Mean heart rate: no usable beats"),

@@ -40,9 +40,9 @@ pub fn findings(ui: &mut Ui, analysis: &Analysis, model: Option<&ModelInfo>, rev
             });
             if finding.readable {
                 ui.add(egui::ProgressBar::new(s.mean_probability as f32).desired_height(6.0));
-                ui.small(format!("mean ± sd over {} usable beats", s.usable_beats));
+                ui.small(format!("mean ± sd over the {} beats with a usable PPG", s.usable_beats));
             } else {
-                ui.small(format!("only {} usable beats; at least {} are needed", s.usable_beats, crate::analysis::MIN_USABLE_BEATS));
+                ui.small(format!("only {} beats with a usable PPG; at least {} are needed", s.usable_beats, crate::analysis::MIN_USABLE_BEATS));
             }
             let current = review.and_then(|r| r.verdicts.get(&s.class).copied());
             ui.horizontal(|ui| {
