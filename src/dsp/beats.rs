@@ -35,6 +35,12 @@ impl Beat {
         self.issues.is_empty()
     }
 
+    /// Its PPG is usable: no flag but a missing R-peak. The network needs only the PPG cycle, so
+    /// it runs on these beats too.
+    pub fn ppg_usable(&self) -> bool {
+        self.issues.iter().all(|&r| r == QualityReason::MissingEcgMatch)
+    }
+
     /// "usable", or "flagged: " and the reasons: the report's and the EDF+ export's wording.
     pub fn quality_text(&self) -> String {
         if self.usable() { "usable".into() } else { format!("flagged: {}", self.issues.iter().map(|r| r.describe()).collect::<Vec<_>>().join(", ")) }
@@ -247,7 +253,7 @@ pub fn summarise(beats: &[Beat]) -> BeatSummary {
     BeatSummary {
         count: beats.len(),
         usable_count: usable.len(),
-        no_ecg_match_count: beats.iter().filter(|b| b.issues == [QualityReason::MissingEcgMatch]).count(),
+        no_ecg_match_count: beats.iter().filter(|b| b.ppg_usable() && !b.usable()).count(),
         mean_heart_rate_bpm: (total_secs > 0.0).then(|| 60.0 * usable.len() as f64 / total_secs),
         usable_share: if beats.is_empty() { 0.0 } else { usable.len() as f64 / beats.len() as f64 },
     }

@@ -20,7 +20,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::beats::{analyse_beats, to_analysis_rate};
-use super::quality::QualityReason;
 use super::cycles::{block_lag_secs, LAG_BLOCK_BEATS};
 use super::ecg_peaks::elgendi;
 use super::filter::ANALYSIS_RATE_HZ;
@@ -219,7 +218,7 @@ pub struct RecordScore {
     /// Every detected beat against every trusted reference beat.
     pub counts: Counts,
     /// Only beats the PPG-side quality check calls usable, against the reference beats that fall
-    /// inside them ([`QualityReason::MissingEcgMatch`] is ignored: it looks at the ECG).
+    /// inside them ([`super::beats::Beat::ppg_usable`]: a missing R-peak is about the ECG).
     pub usable_counts: Counts,
     /// Median pulse arrival lag (R-peak → PPG mid-amplitude point), s.
     pub median_lag_secs: f64,
@@ -238,7 +237,7 @@ pub fn score_record(ppg: &[f32], ecg: &[f32], fs: f64) -> RecordScore {
     let (ppg, ecg) = (&ppg[..n], &ecg[..n]);
     let analysis = analyse_beats(ppg, fs, Some((ecg, fs)));
     let mids: Vec<f64> = analysis.beats.iter().map(|b| b.fiducials.mid_amplitude as f64 / fs).collect();
-    let ppg_ok_beat: Vec<bool> = analysis.beats.iter().map(|b| b.issues.iter().all(|&r| r == QualityReason::MissingEcgMatch)).collect();
+    let ppg_ok_beat: Vec<bool> = analysis.beats.iter().map(|b| b.ppg_usable()).collect();
     let mut usable_span = vec![false; n];
     for (b, &ok) in analysis.beats.iter().zip(&ppg_ok_beat) {
         if ok {

@@ -6,8 +6,7 @@
 use burn::prelude::*;
 use burn::tensor::activation::softmax;
 
-use crate::dsp::beats::{Beat, BeatAnalysis};
-use crate::dsp::quality::QualityReason;
+use crate::dsp::beats::BeatAnalysis;
 use crate::dsp::cycles::CYCLE_LEN;
 
 use super::network::Network;
@@ -64,15 +63,9 @@ pub fn predict_in_batches(net: &Network, cycles: &[f32], device: &Device, batch_
     all
 }
 
-/// Whether the network may run on a beat: its PPG is usable. A beat flagged only for having no
-/// matching R-peak still has a good PPG cycle, and the network needs nothing else.
-pub fn ppg_usable(beat: &Beat) -> bool {
-    beat.issues.iter().all(|r| *r == QualityReason::MissingEcgMatch)
-}
-
 /// Indices of the beats the network runs on: PPG usable and a cycle cut.
 pub fn usable_beats(analysis: &BeatAnalysis) -> Vec<usize> {
-    (0..analysis.beats.len()).filter(|&i| ppg_usable(&analysis.beats[i]) && analysis.ppg_cycle(i).is_some()).collect()
+    (0..analysis.beats.len()).filter(|&i| analysis.beats[i].ppg_usable() && analysis.ppg_cycle(i).is_some()).collect()
 }
 
 /// Runs the network on every beat of `analysis` whose PPG is usable, `batch_size` cycles at a time.

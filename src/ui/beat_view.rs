@@ -14,7 +14,6 @@ use crate::analysis::Analysis;
 use crate::dsp::cycles::CYCLE_LEN;
 use crate::explain::summary::{normalise_rows, phase_attribution, phase_spans};
 use crate::explain::{AttributionCache, EcgMap};
-use crate::model::infer::ppg_usable;
 
 /// What the beat view needs from the app besides the analysis.
 pub struct BeatMapState<'a> {
@@ -46,7 +45,7 @@ pub fn show(ui: &mut Ui, view: &mut ViewState, analysis: &Analysis, attributions
             ui.colored_label(colors::FLAGGED_BEAT, format!("flagged: {}", reasons.join("; ")));
         }
     });
-    if !ppg_usable(beat) {
+    if !beat.ppg_usable() {
         ui.label("The PPG of this beat is not usable, so the network does not run on it: no generated ECG, probabilities or attributions.");
         return;
     }
