@@ -366,7 +366,7 @@ impl ReviewApp {
                 self.activity = Activity::Idle;
                 let ran_on = analysis.model.as_ref().map_or(0, |m| m.outputs.iter().flatten().count());
                 // One line on stderr per analysed file: scripts (and the Xvfb test) wait for it.
-                eprintln!("cardioppg: {}: network ran on {ran_on} usable beats", analysis.recording.source_path.display());
+                eprintln!("cardioppg: {}: network ran on the {ran_on} beats with a usable PPG", analysis.recording.source_path.display());
                 self.analysis = Some(analysis);
             }
             Event::Cancelled => {
